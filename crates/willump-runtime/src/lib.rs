@@ -1,0 +1,12 @@
+//! willump-runtime: the values willump computes on, the eager feature operators (the reference
+//! for what every operator means and the baseline every speed-up is measured against), the
+//! models, and (as the project grows) the reference interpreter and the optimizer.
+//!
+//! See ARCHITECTURE.md at the repository root for the map of the crates.
+
+pub mod error;
+pub mod models;
+pub mod rng;
+pub mod value;
+
+pub use error::{Error, Result};

@@ -1,0 +1,130 @@
+//! Validity bitmaps: one bit per row, set when the row holds a value, clear when it is missing.
+
+use serde::{Deserialize, Serialize};
+
+/// A fixed-length bitmap (Arrow's validity layout: bit `i` of word `i / 64`, 1 = valid).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bitmap {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl Bitmap {
+    /// A bitmap of `len` bits, all set (every row valid).
+    pub fn new_valid(len: usize) -> Self {
+        let mut words = vec![u64::MAX; len.div_ceil(64)];
+        if let (false, Some(last)) = (len.is_multiple_of(64), words.last_mut()) {
+            *last = (1u64 << (len % 64)) - 1;
+        }
+        Bitmap { words, len }
+    }
+
+    /// A bitmap of `len` bits, all clear (every row missing).
+    pub fn new_null(len: usize) -> Self {
+        Bitmap { words: vec![0; len.div_ceil(64)], len }
+    }
+
+    /// A bitmap from one `bool` per row (`true` = valid).
+    pub fn from_bools(bits: &[bool]) -> Self {
+        let mut b = Bitmap::new_null(bits.len());
+        for (i, &v) in bits.iter().enumerate() {
+            if v {
+                b.set(i, true);
+            }
+        }
+        b
+    }
+
+    /// Number of bits.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the bitmap has no bits.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Bit `i`. Panics when `i >= len` (callers check lengths at construction).
+    #[inline]
+    pub fn get(&self, i: usize) -> bool {
+        assert!(i < self.len, "bitmap index {i} out of range {}", self.len);
+        self.words[i / 64] >> (i % 64) & 1 == 1
+    }
+
+    /// Sets bit `i` to `v`.
+    #[inline]
+    pub fn set(&mut self, i: usize, v: bool) {
+        assert!(i < self.len, "bitmap index {i} out of range {}", self.len);
+        let mask = 1u64 << (i % 64);
+        if v {
+            self.words[i / 64] |= mask;
+        } else {
+            self.words[i / 64] &= !mask;
+        }
+    }
+
+    /// Appends one bit.
+    pub fn push(&mut self, v: bool) {
+        if self.len.is_multiple_of(64) {
+            self.words.push(0);
+        }
+        self.len += 1;
+        self.set(self.len - 1, v);
+    }
+
+    /// Number of set (valid) bits.
+    pub fn count_set(&self) -> usize {
+        self.words.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    /// Number of clear (missing) bits.
+    pub fn count_clear(&self) -> usize {
+        self.len - self.count_set()
+    }
+
+    /// The bits at `rows`, in that order.
+    pub fn take(&self, rows: &[usize]) -> Bitmap {
+        let mut out = Bitmap::new_null(rows.len());
+        for (o, &r) in rows.iter().enumerate() {
+            if self.get(r) {
+                out.set(o, true);
+            }
+        }
+        out
+    }
+
+    /// The raw 64-bit words (bit `i` of word `i / 64`); bits past `len` are zero.
+    pub fn words(&self) -> &[u64] {
+        &self.words
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn valid_and_null_counts() {
+        for len in [0, 1, 63, 64, 65, 130] {
+            let v = Bitmap::new_valid(len);
+            assert_eq!(v.count_set(), len);
+            assert_eq!(Bitmap::new_null(len).count_clear(), len);
+        }
+    }
+
+    #[test]
+    fn push_set_get_take() {
+        let mut b = Bitmap::new_null(0);
+        for i in 0..200 {
+            b.push(i % 3 == 0);
+        }
+        assert_eq!(b.len(), 200);
+        assert!(b.get(0) && !b.get(1) && b.get(198));
+        b.set(1, true);
+        assert!(b.get(1));
+        let t = b.take(&[198, 2, 1]);
+        assert_eq!((t.get(0), t.get(1), t.get(2)), (true, false, true));
+        assert_eq!(Bitmap::from_bools(&[true, false]).count_set(), 1);
+    }
+}

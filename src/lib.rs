@@ -1,0 +1,22 @@
+//! # willump
+//!
+//! Fast machine-learning inference pipelines whose cost is feature computation, not the model.
+//! Annotate a straight-line pipeline function with `#[willump]`; willump lifts it into an IR of
+//! feature operators, rewrites it into end-to-end cascades or top-K forms, and JIT-compiles the
+//! fused loops, model included, into native code.
+//!
+//! This crate is the facade: it re-exports the pieces of the member crates and offers a
+//! [`prelude`]. See ARCHITECTURE.md for the map.
+
+pub use willump_ir as ir;
+pub use willump_runtime as runtime;
+pub use willump_runtime::{Error, Result};
+
+/// Re-exports of everything a pipeline author usually needs.
+pub mod prelude {
+    pub use willump_runtime::models::{Model, ModelSpec, Task};
+    pub use willump_runtime::value::{
+        Bitmap, BoolColumn, Column, CsrMatrix, F64Column, I64Column, Matrix, MatrixRef, StringColumn, Table,
+    };
+    pub use willump_runtime::{Error, Result};
+}
