@@ -1,7 +1,26 @@
-//! willump-ir: the pipeline IR as data. Operator kinds and their parameters, value types, and
-//! (as the project grows) the graph, its text form, and the rewrites over it. Nothing here
-//! executes anything: the runtime interprets the IR and the JIT compiles it.
+//! willump-ir: the pipeline IR as data. A [`Graph`] is an arena of typed nodes (feature
+//! operators applied to earlier nodes) addressed by [`NodeId`], plus a table of bound state
+//! addressed by [`StateId`]; it validates itself, prints and parses a stable text form, and
+//! discovers its feature groups. Nothing here executes anything: the runtime interprets the IR
+//! and the JIT compiles it.
 //!
 //! See ARCHITECTURE.md at the repository root for the map of the crates.
 
+pub mod entity;
+pub mod error;
+pub mod graph;
+pub mod groups;
+pub mod op;
 pub mod params;
+pub mod state;
+pub mod text;
+pub mod types;
+pub mod typing;
+
+pub use entity::{NodeId, StateId};
+pub use error::IrError;
+pub use graph::{Graph, Node};
+pub use groups::{FeatureGroup, FeatureGroups, discover};
+pub use op::{ArithOp, Attr, ModelOutput, Op};
+pub use state::{ModelTask, StateDecl, StateKind};
+pub use types::{ColumnType, Schema, Type};

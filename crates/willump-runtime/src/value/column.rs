@@ -140,29 +140,7 @@ impl From<Vec<bool>> for BoolColumn {
     }
 }
 
-/// The element type of a [`Column`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum ColumnType {
-    /// UTF-8 strings.
-    Str,
-    /// 64-bit floats.
-    F64,
-    /// 64-bit signed integers.
-    I64,
-    /// Booleans.
-    Bool,
-}
-
-impl std::fmt::Display for ColumnType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            ColumnType::Str => "str",
-            ColumnType::F64 => "f64",
-            ColumnType::I64 => "i64",
-            ColumnType::Bool => "bool",
-        })
-    }
-}
+pub use willump_ir::ColumnType;
 
 /// Any one column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
