@@ -9,14 +9,24 @@
 //! [`prelude`]. See ARCHITECTURE.md for the map.
 
 pub use willump_ir as ir;
+pub use willump_macros::willump;
 pub use willump_runtime as runtime;
-pub use willump_runtime::{Error, Result};
+pub use willump_runtime::{Error, Pipeline, Result};
+
+/// What `#[willump]`-generated code calls. Not a public API: names here may change.
+#[doc(hidden)]
+pub mod __private {
+    pub use willump_runtime::lift::*;
+    pub use willump_runtime::value::Value;
+}
 
 /// Re-exports of everything a pipeline author usually needs.
 pub mod prelude {
+    pub use willump_macros::willump;
     pub use willump_runtime::models::{Model, ModelSpec, Task};
+    pub use willump_runtime::value::Value;
     pub use willump_runtime::value::{
         Bitmap, BoolColumn, Column, CsrMatrix, F64Column, I64Column, Matrix, MatrixRef, StringColumn, Table,
     };
-    pub use willump_runtime::{Error, Result};
+    pub use willump_runtime::{Error, Pipeline, Result};
 }

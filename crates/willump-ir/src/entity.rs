@@ -18,6 +18,11 @@ macro_rules! entity_id {
                 $name(u32::try_from(i).expect("entity index overflows u32"))
             }
 
+            /// The id with index `i`, in const context.
+            pub const fn from_u32(i: u32) -> Self {
+                $name(i)
+            }
+
             /// The table index.
             #[inline]
             pub fn index(self) -> usize {

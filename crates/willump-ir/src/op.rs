@@ -244,6 +244,17 @@ impl Op {
         }
     }
 
+    /// Replaces the op's state reference (no effect on ops without state).
+    pub fn set_state(&mut self, s: StateId) {
+        match self {
+            Op::Vectorize { state } | Op::OneHot { state } | Op::LeftJoin { state, .. } | Op::Model { state, .. } => {
+                *state = s
+            }
+            Op::Opaque { func } => *func = s,
+            _ => {}
+        }
+    }
+
     /// Whether the op is a cheap function of one row that group discovery may recompute in
     /// every group that uses it instead of merging those groups (lowercasing, tokenizing,
     /// element-wise numeric ops, column plumbing).

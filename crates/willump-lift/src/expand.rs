@@ -229,7 +229,11 @@ fn call_pieces(call: &Call, k: usize, fallible: bool) -> CallPieces {
         .iter()
         .map(|v| {
             let (w, n) = (&v.witness, v.name);
-            if v.row { quote!(let #w = ::willump::__private::witness(#n);) } else { quote!(let #w = ::willump::__private::witness(&#n);) }
+            if v.row {
+                quote!(let #w = ::willump::__private::witness(#n);)
+            } else {
+                quote!(let #w = ::willump::__private::witness(&#n);)
+            }
         })
         .collect();
 
@@ -281,7 +285,13 @@ fn call_pieces(call: &Call, k: usize, fallible: bool) -> CallPieces {
             quote!(let #local = #w.get(__willump_inputs, #i)?;)
         })
         .collect();
-    let copy_witnesses: Vec<TokenStream> = values.iter().map(|v| { let w = &v.witness; quote!(let #w = #w;) }).collect();
+    let copy_witnesses: Vec<TokenStream> = values
+        .iter()
+        .map(|v| {
+            let w = &v.witness;
+            quote!(let #w = #w;)
+        })
+        .collect();
     let clone_states: Vec<TokenStream> = states
         .iter()
         .map(|n| {

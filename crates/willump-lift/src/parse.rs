@@ -64,7 +64,10 @@ pub fn parse_pipeline(mut item: ItemFn, opts: Options) -> syn::Result<PipelineFn
     let mut names = HashSet::new();
     for input in item.sig.inputs.iter_mut() {
         let FnArg::Typed(pt) = input else {
-            return err(input, "#[willump] pipelines are free functions: `self` cannot be lifted; pass the state as a parameter");
+            return err(
+                input,
+                "#[willump] pipelines are free functions: `self` cannot be lifted; pass the state as a parameter",
+            );
         };
         let Pat::Ident(pi) = &*pt.pat else {
             return err(&pt.pat, "pipeline parameters must be plain names (`texts: &StringColumn`)");
@@ -126,7 +129,10 @@ pub fn parse_pipeline(mut item: ItemFn, opts: Options) -> syn::Result<PipelineFn
                 let (name, ty) = match &local.pat {
                     Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
                         if pi.mutability.is_some() {
-                            return err(pi, "values in a lifted pipeline are immutable: remove `mut` and bind a new name instead");
+                            return err(
+                                pi,
+                                "values in a lifted pipeline are immutable: remove `mut` and bind a new name instead",
+                            );
                         }
                         (pi.ident.clone(), None)
                     }
@@ -156,11 +162,19 @@ pub fn parse_pipeline(mut item: ItemFn, opts: Options) -> syn::Result<PipelineFn
             }
             Stmt::Expr(expr, None) if i + 1 == n => tail = Some(expr),
             Stmt::Expr(expr, _) => {
-                return err(expr, "every statement of a lifted pipeline is a `let` that binds one value: `let x = op(...)?;`");
+                return err(
+                    expr,
+                    "every statement of a lifted pipeline is a `let` that binds one value: `let x = op(...)?;`",
+                );
             }
-            Stmt::Item(it) => return err(it, "items cannot be declared inside a lifted pipeline: move them out of the function"),
+            Stmt::Item(it) => {
+                return err(it, "items cannot be declared inside a lifted pipeline: move them out of the function");
+            }
             Stmt::Macro(m) => {
-                return err(&m.mac, format!("unknown macro `{}!` cannot be lifted: call a function instead", path_string(&m.mac.path)));
+                return err(
+                    &m.mac,
+                    format!("unknown macro `{}!` cannot be lifted: call a function instead", path_string(&m.mac.path)),
+                );
             }
         }
     }
@@ -173,7 +187,8 @@ pub fn parse_pipeline(mut item: ItemFn, opts: Options) -> syn::Result<PipelineFn
     let (tail_call, tail_fallible) = parse_tail(tail_expr)?;
     let tail = parse_call(tail_call, &scope)?;
 
-    let graph_fn = opts.graph.unwrap_or_else(|| Ident::new(&format!("{}_graph", item.sig.ident), item.sig.ident.span()));
+    let graph_fn =
+        opts.graph.unwrap_or_else(|| Ident::new(&format!("{}_graph", item.sig.ident), item.sig.ident.span()));
     Ok(PipelineFn {
         attrs: item.attrs.clone(),
         vis: item.vis.clone(),
@@ -217,6 +232,12 @@ fn parse_tail(e: &Expr) -> syn::Result<(&Expr, bool)> {
             return err(e, "`Ok(...)` takes the final model call");
         }
         let (inner, fallible) = strip_try(&c.args[0]);
+        if !matches!(inner, Expr::Call(_) | Expr::MethodCall(_)) {
+            return err(
+                inner,
+                "the body must end in the final model call, e.g. `model.predict_proba(x.view())`, not a plain value",
+            );
+        }
         return Ok((inner, fallible));
     }
     match e {
@@ -225,7 +246,9 @@ fn parse_tail(e: &Expr) -> syn::Result<(&Expr, bool)> {
             e,
             "the body must end in the final model call returning its `Result` (`model.predict_proba(x.view())`) or `Ok(call?)`",
         ),
-        _ => err(e, "the body must end in the final model call, e.g. `model.predict_proba(x.view())`, not a plain value"),
+        _ => {
+            err(e, "the body must end in the final model call, e.g. `model.predict_proba(x.view())`, not a plain value")
+        }
     }
 }
 
@@ -278,7 +301,10 @@ fn parse_call(e: &Expr, scope: &Scope) -> syn::Result<Call> {
     match e {
         Expr::Call(c) => {
             if let Some(id) = scope.mentions(&c.func) {
-                return err(&c.func, format!("the function called cannot be computed from `{id}`: call a named function"));
+                return err(
+                    &c.func,
+                    format!("the function called cannot be computed from `{id}`: call a named function"),
+                );
             }
             let args = c.args.iter().map(|a| parse_arg(a, scope)).collect::<syn::Result<Vec<_>>>()?;
             let path = c.func.to_token_stream().to_string().replace(' ', "");
@@ -289,7 +315,11 @@ fn parse_call(e: &Expr, scope: &Scope) -> syn::Result<Call> {
             let args = m.args.iter().map(|a| parse_arg(a, scope)).collect::<syn::Result<Vec<_>>>()?;
             Ok(Call {
                 expr: e.clone(),
-                callee: Callee::Method { recv: Box::new(recv), method: m.method.clone(), turbofish: m.turbofish.clone() },
+                callee: Callee::Method {
+                    recv: Box::new(recv),
+                    method: m.method.clone(),
+                    turbofish: m.turbofish.clone(),
+                },
                 args,
                 span: e.span(),
             })
@@ -400,7 +430,10 @@ impl Forbidden {
                 Expr::Paren(p) => e = &p.expr,
                 Expr::Unary(u) => e = &u.expr,
                 Expr::Path(p) => {
-                    return p.path.get_ident().is_some_and(|id| self.closure_locals.iter().any(|s| s.contains(&id.to_string())));
+                    return p
+                        .path
+                        .get_ident()
+                        .is_some_and(|id| self.closure_locals.iter().any(|s| s.contains(&id.to_string())));
                 }
                 _ => return false,
             }

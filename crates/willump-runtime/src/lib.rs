@@ -5,8 +5,14 @@
 //! See ARCHITECTURE.md at the repository root for the map of the crates.
 
 pub mod error;
+pub mod fingerprint;
+pub mod interp;
+pub mod lift;
 pub mod models;
+pub mod pipeline;
 pub mod rng;
+pub mod state;
 pub mod value;
 
 pub use error::{Error, Result};
+pub use pipeline::Pipeline;

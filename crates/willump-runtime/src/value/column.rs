@@ -87,6 +87,11 @@ impl<T: Copy + Default> PrimitiveColumn<T> {
         self.validity.as_ref()
     }
 
+    /// The raw values as the vector that holds them (for code that takes a `&Vec<T>`).
+    pub fn values_vec(&self) -> &Vec<T> {
+        &self.values
+    }
+
     /// Number of missing rows.
     pub fn null_count(&self) -> usize {
         self.validity.as_ref().map_or(0, Bitmap::count_clear)

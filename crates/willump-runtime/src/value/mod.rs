@@ -5,6 +5,7 @@
 mod bitmap;
 mod column;
 mod csr;
+mod dynamic;
 mod matrix;
 mod string;
 mod table;
@@ -12,6 +13,7 @@ mod table;
 pub use bitmap::Bitmap;
 pub use column::{BoolColumn, Column, ColumnType, F64Column, I64Column, PrimitiveColumn, wrong_type};
 pub use csr::{CsrBuilder, CsrMatrix};
+pub use dynamic::{OpaqueValue, Value, numeric_values, type_of_any};
 pub use matrix::{Matrix, MatrixRef};
 pub use string::{StringColumn, StringColumnBuilder};
 pub use table::Table;

@@ -1,0 +1,145 @@
+//! The table of library operators the tracer recognizes: free functions by the `TypeId` of
+//! their function item, methods by the `TypeId` of their receiver and the method name. Each
+//! entry turns the recorded arguments into an IR op (or declines, when the arguments are not of
+//! a form the op covers, and the call stays opaque).
+
+use std::any::TypeId;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use willump_ir::{ModelOutput, NodeId, Op, StateId};
+
+use super::Arg;
+use crate::error::Result;
+use crate::models::Model;
+use crate::state::BoundState;
+
+/// A recognized call: its op (with a placeholder state id that the tracer fills in), its
+/// node arguments, and the state it binds with its dedup key and display name.
+pub struct Lifted {
+    /// The op.
+    pub op: Op,
+    /// Node arguments, in op order.
+    pub args: Vec<NodeId>,
+    /// The state: (dedup key, state, name).
+    pub state: Option<(Option<String>, BoundState, String)>,
+}
+
+type FnLifter = fn(&[Arg]) -> Result<Option<Lifted>>;
+type MethodLifter = fn(&Arg, &[Arg]) -> Result<Option<Lifted>>;
+
+/// The registry of recognized operators.
+#[derive(Default)]
+pub struct Registry {
+    fns: HashMap<TypeId, FnLifter>,
+    methods: HashMap<(TypeId, &'static str), MethodLifter>,
+}
+
+/// The built-in registry.
+pub fn registry() -> &'static Registry {
+    static R: OnceLock<Registry> = OnceLock::new();
+    R.get_or_init(Registry::builtin)
+}
+
+impl Registry {
+    /// Registers a free function (by its item's type id; see [`super::fn_key`]).
+    pub fn add_fn(&mut self, key: TypeId, lifter: FnLifter) {
+        self.fns.insert(key, lifter);
+    }
+
+    /// Registers a method of receiver type `recv`.
+    pub fn add_method(&mut self, recv: TypeId, method: &'static str, lifter: MethodLifter) {
+        self.methods.insert((recv, method), lifter);
+    }
+
+    /// Lifts a free-function call, if recognized.
+    pub fn lift_fn(&self, key: TypeId, args: &[Arg]) -> Result<Option<Lifted>> {
+        match self.fns.get(&key) {
+            Some(f) => f(args),
+            None => Ok(None),
+        }
+    }
+
+    /// Lifts a method call, if recognized.
+    pub fn lift_method(&self, recv: &Arg, method: &str, args: &[Arg]) -> Result<Option<Lifted>> {
+        let ty = match recv {
+            Arg::Node { ty, .. } | Arg::State { ty, .. } => *ty,
+            _ => return Ok(None),
+        };
+        match self.methods.iter().find(|((t, m), _)| *t == ty && *m == method) {
+            Some((_, f)) => f(recv, args),
+            None => Ok(None),
+        }
+    }
+
+    fn builtin() -> Registry {
+        let mut r = Registry::default();
+        register_shared_model(&mut r);
+        r
+    }
+}
+
+/// A placeholder state id; the tracer replaces it with the real one.
+pub(crate) const STATE: StateId = StateId::from_u32(0);
+
+/// The single node argument of a one-argument op, or `None` when the call has another shape.
+pub(crate) fn one_node(args: &[Arg]) -> Option<NodeId> {
+    match args {
+        [a] => a.node(),
+        _ => None,
+    }
+}
+
+const PROBA: u8 = 0;
+const PREDICT: u8 = 1;
+const RAW: u8 = 2;
+
+fn model_output(o: u8) -> ModelOutput {
+    match o {
+        PROBA => ModelOutput::Proba,
+        PREDICT => ModelOutput::Predict,
+        _ => ModelOutput::Raw,
+    }
+}
+
+fn lift_model(recv: &Arg, args: &[Arg], output: u8, model: Option<Arc<dyn Model>>) -> Option<Lifted> {
+    let Arg::State { name, .. } = recv else { return None };
+    let x = one_node(args)?;
+    Some(Lifted {
+        op: Op::Model { state: STATE, output: model_output(output) },
+        args: vec![x],
+        state: Some((Some(format!("{name}:model")), BoundState::Model(model?), name.to_string())),
+    })
+}
+
+/// A concrete model type's `predict_proba` / `predict` / `decision_function`.
+fn lift_concrete<M: Model + 'static, const O: u8>(recv: &Arg, args: &[Arg]) -> Result<Option<Lifted>> {
+    let model = match recv {
+        Arg::State { value, .. } => value.clone().downcast::<M>().ok().map(|m| m as Arc<dyn Model>),
+        _ => None,
+    };
+    Ok(lift_model(recv, args, O, model))
+}
+
+/// The same methods on an `Arc<dyn Model>` state.
+fn lift_shared<const O: u8>(recv: &Arg, args: &[Arg]) -> Result<Option<Lifted>> {
+    let model = match recv {
+        Arg::State { value, .. } => value.downcast_ref::<Arc<dyn Model>>().cloned(),
+        _ => None,
+    };
+    Ok(lift_model(recv, args, O, model))
+}
+
+/// Registers a concrete model type's prediction methods.
+pub(crate) fn register_model<M: Model + 'static>(r: &mut Registry) {
+    r.add_method(TypeId::of::<M>(), "predict_proba", lift_concrete::<M, PROBA>);
+    r.add_method(TypeId::of::<M>(), "predict", lift_concrete::<M, PREDICT>);
+    r.add_method(TypeId::of::<M>(), "decision_function", lift_concrete::<M, RAW>);
+}
+
+fn register_shared_model(r: &mut Registry) {
+    let t = TypeId::of::<Arc<dyn Model>>();
+    r.add_method(t, "predict_proba", lift_shared::<PROBA>);
+    r.add_method(t, "predict", lift_shared::<PREDICT>);
+    r.add_method(t, "decision_function", lift_shared::<RAW>);
+}
