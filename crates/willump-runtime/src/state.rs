@@ -5,10 +5,8 @@ use std::sync::Arc;
 
 use willump_ir::{ModelTask, StateKind};
 
-use crate::error::Result;
 use crate::fingerprint::{fingerprint_bytes, fingerprint_of};
 use crate::models::{Model, Task};
-use crate::value::Value;
 
 /// A user function (or a call the library does not know) that the pipeline calls back.
 #[derive(Clone)]
