@@ -98,6 +98,13 @@ impl Bitmap {
     pub fn words(&self) -> &[u64] {
         &self.words
     }
+
+    /// The bit-wise AND of two bitmaps (valid where both are), word by word. Panics when the
+    /// lengths differ (callers check column lengths first).
+    pub fn and(&self, other: &Bitmap) -> Bitmap {
+        assert_eq!(self.len, other.len, "Bitmap::and of bitmaps of different lengths");
+        Bitmap { words: self.words.iter().zip(&other.words).map(|(a, b)| a & b).collect(), len: self.len }
+    }
 }
 
 #[cfg(test)]
@@ -126,5 +133,7 @@ mod tests {
         let t = b.take(&[198, 2, 1]);
         assert_eq!((t.get(0), t.get(1), t.get(2)), (true, false, true));
         assert_eq!(Bitmap::from_bools(&[true, false]).count_set(), 1);
+        let x = Bitmap::from_bools(&[true, true, false, false]).and(&Bitmap::from_bools(&[true, false, true, false]));
+        assert_eq!(x, Bitmap::from_bools(&[true, false, false, false]));
     }
 }
