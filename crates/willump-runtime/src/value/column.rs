@@ -38,9 +38,17 @@ impl<T: Copy + Default> PrimitiveColumn<T> {
                 format!("validity has {} bits for {} rows", validity.len(), values.len()),
             ));
         }
-        for (i, v) in values.iter_mut().enumerate() {
-            if !validity.get(i) {
-                *v = T::default();
+        // Reset the missing slots word by word: all-valid words (the common case) cost one test.
+        let n = values.len();
+        for (w, &word) in validity.words().iter().enumerate() {
+            let mut missing = !word;
+            while missing != 0 {
+                let i = w * 64 + missing.trailing_zeros() as usize;
+                if i >= n {
+                    break;
+                }
+                values[i] = T::default();
+                missing &= missing - 1;
             }
         }
         Ok(PrimitiveColumn { values, validity: Some(validity) })

@@ -201,7 +201,19 @@ fn gather(column: &Column, default: &Scalar, rows: &[u32]) -> Column {
         }
         Column::Str(c) => {
             let d = if let Scalar::Str(s) = default { Some(s.as_str()) } else { None };
-            let mut b = StringColumnBuilder::with_capacity(rows.len(), 0);
+            // Exact byte size first, so that the buffer is allocated once and never moved.
+            let offs = c.offsets();
+            let bytes: usize =
+                rows.iter()
+                    .map(|&r| {
+                        if r == NONE {
+                            d.map_or(0, str::len)
+                        } else {
+                            (offs[r as usize + 1] - offs[r as usize]) as usize
+                        }
+                    })
+                    .sum();
+            let mut b = StringColumnBuilder::with_capacity(rows.len(), bytes);
             for &r in rows {
                 match if r == NONE { d } else { c.get(r as usize) } {
                     Some(s) => b.push(s),
