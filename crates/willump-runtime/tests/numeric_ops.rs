@@ -240,3 +240,33 @@ fn dense_block_from_columns() {
     assert_eq!(e, "to_dense: column `short`: length mismatch: 1 rows, but `a` has 3");
     assert_eq!(to_dense(&[]).unwrap().shape(), &[0, 0]);
 }
+
+/// Thousands of rows (several internal row blocks) with missing values in every column type.
+#[test]
+fn dense_block_across_row_blocks() {
+    let mut rng = willump_runtime::rng::Rng::new(11);
+    let n = 5_000;
+    let fv: Vec<Option<f64>> = (0..n).map(|_| (rng.below(7) != 0).then(|| rng.normal())).collect();
+    let iv: Vec<Option<i64>> = (0..n).map(|_| (rng.below(5) != 0).then(|| rng.below(100) as i64 - 50)).collect();
+    let bv: Vec<Option<bool>> = (0..n).map(|_| (rng.below(3) != 0).then(|| rng.below(2) == 1)).collect();
+    let cols = [
+        ("b", Column::Bool(BoolColumn::from_options(&bv))),
+        ("f", Column::F64(F64Column::from_options(&fv))),
+        ("i", Column::I64(I64Column::from_options(&iv))),
+    ];
+    let named: Vec<(&str, &Column)> = cols.iter().map(|(n, c)| (*n, c)).collect();
+    let m = to_dense(&named).unwrap();
+    assert_eq!(m.shape(), &[n, 3]);
+    let same = |got: f64, want: Option<f64>| match want {
+        Some(w) => got == w,
+        None => got.is_nan(),
+    };
+    for r in 0..n {
+        assert!(same(m[[r, 0]], bv[r].map(|b| if b { 1.0 } else { 0.0 })), "row {r} b");
+        assert!(same(m[[r, 1]], fv[r]), "row {r} f");
+        assert!(same(m[[r, 2]], iv[r].map(|v| v as f64)), "row {r} i");
+    }
+    let filled = fill_missing(&FillMissingParams { value: Scalar::I64(7), fill_nan: false }, &cols[2].1, "i").unwrap();
+    let filled = filled.as_i64("t", "i").unwrap();
+    assert!((0..n).all(|r| filled.get(r) == Some(iv[r].unwrap_or(7))));
+}

@@ -38,19 +38,8 @@ impl<T: Copy + Default> PrimitiveColumn<T> {
                 format!("validity has {} bits for {} rows", validity.len(), values.len()),
             ));
         }
-        // Reset the missing slots word by word: all-valid words (the common case) cost one test.
-        let n = values.len();
-        for (w, &word) in validity.words().iter().enumerate() {
-            let mut missing = !word;
-            while missing != 0 {
-                let i = w * 64 + missing.trailing_zeros() as usize;
-                if i >= n {
-                    break;
-                }
-                values[i] = T::default();
-                missing &= missing - 1;
-            }
-        }
+        // Word by word: all-valid words (the common case) cost one test.
+        validity.for_each_clear(|i| values[i] = T::default());
         Ok(PrimitiveColumn { values, validity: Some(validity) })
     }
 

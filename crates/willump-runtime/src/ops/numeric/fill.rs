@@ -67,10 +67,6 @@ fn filled<T: Copy + Default>(c: &PrimitiveColumn<T>, fill: T) -> Vec<T> {
 /// Writes `fill` into every missing slot of `values` (a copy of `c`'s values).
 fn fill_slots<T: Copy + Default>(values: &mut [T], c: &PrimitiveColumn<T>, fill: T) {
     if let Some(validity) = c.validity() {
-        for (i, v) in values.iter_mut().enumerate() {
-            if !validity.get(i) {
-                *v = fill;
-            }
-        }
+        validity.for_each_clear(|i| values[i] = fill);
     }
 }

@@ -3,9 +3,10 @@
 use serde::{Deserialize, Serialize};
 use willump_ir::params::table::{LeftJoinParams, Scalar};
 
+use super::gather::ExtendedColumn;
 use super::key::{KeyColumns, KeyIndex, NONE, OnDuplicate};
 use crate::error::{Error, Result};
-use crate::value::{Bitmap, Column, ColumnType, PrimitiveColumn, StringColumnBuilder, Table};
+use crate::value::{Column, ColumnType, Table};
 
 const FIT: &str = "left_join.fit";
 const TRANSFORM: &str = "left_join.transform";
@@ -30,6 +31,8 @@ const TRANSFORM: &str = "left_join.transform";
 pub struct LeftJoin {
     state: JoinState,
     index: KeyIndex,
+    /// The value columns extended with their defaults (derived from `state`).
+    extended: Vec<ExtendedColumn>,
 }
 
 /// The saved form of a [`LeftJoin`].
@@ -99,7 +102,12 @@ impl LeftJoin {
             let keys = side_keys(&state, n)?;
             KeyIndex::build(FIT, &keys, OnDuplicate::Reject)?.index
         };
-        Ok(LeftJoin { state, index })
+        let extended = state
+            .values
+            .iter()
+            .map(|v| ExtendedColumn::new(FIT, &v.name, &v.column, &v.default))
+            .collect::<Result<_>>()?;
+        Ok(LeftJoin { state, index, extended })
     }
 
     /// The side table's key column names, in order.
@@ -136,8 +144,9 @@ impl LeftJoin {
     pub fn transform(&self, probe: &Table, probe_keys: &[&str]) -> Result<Table> {
         let rows = self.match_rows(probe, probe_keys)?;
         let mut out = Vec::with_capacity(self.state.values.len());
-        for v in &self.state.values {
-            out.push((v.name.clone(), gather(&v.column, &v.default, &rows)));
+        let mut matched = None;
+        for (v, ext) in self.state.values.iter().zip(&self.extended) {
+            out.push((v.name.clone(), ext.gather(TRANSFORM, &v.name, &rows, &mut matched)?));
         }
         Table::try_new(out)
     }
@@ -145,15 +154,23 @@ impl LeftJoin {
     /// The matched side row of every probe row, or `None`.
     pub fn lookup(&self, probe: &Table, probe_keys: &[&str]) -> Result<Vec<Option<usize>>> {
         let rows = self.match_rows(probe, probe_keys)?;
-        Ok(rows.into_iter().map(|r| (r != NONE).then_some(r as usize)).collect())
+        let n = self.n_side_rows() as u32;
+        Ok(rows.into_iter().map(|r| (r != n).then_some(r as usize)).collect())
     }
 
-    /// The matched side row of every probe row ([`NONE`] when not found).
+    /// The matched side row of every probe row, or `n_side_rows` (the extended columns' default
+    /// row) when not found.
     fn match_rows(&self, probe: &Table, probe_keys: &[&str]) -> Result<Vec<u32>> {
-        let side = side_keys(&self.state, self.n_side_rows())?;
+        let n = self.n_side_rows() as u32;
+        let side = side_keys(&self.state, n as usize)?;
         let probe = KeyColumns::from_table(TRANSFORM, probe, probe_keys)?;
         probe.check_compatible(TRANSFORM, &side)?;
-        Ok((0..probe.n_rows()).map(|i| self.index.lookup(&side, &probe, i)).collect())
+        Ok((0..probe.n_rows())
+            .map(|i| match self.index.lookup(&side, &probe, i) {
+                NONE => n,
+                r => r,
+            })
+            .collect())
     }
 }
 
@@ -179,74 +196,6 @@ fn check_default(name: &str, column: &Column, default: &Scalar) -> Result<()> {
             name,
             format!("a {} default does not fit a {} column", default.type_name(), column.column_type()),
         ))
-    }
-}
-
-/// The rows `rows` of `column` ([`NONE`] = the default), as a new column.
-fn gather(column: &Column, default: &Scalar, rows: &[u32]) -> Column {
-    match column {
-        Column::F64(c) => {
-            let d = match *default {
-                Scalar::F64(v) => Some(v),
-                Scalar::I64(v) => Some(v as f64),
-                _ => None,
-            };
-            Column::F64(gather_primitive(c, d, rows))
-        }
-        Column::I64(c) => {
-            Column::I64(gather_primitive(c, if let Scalar::I64(v) = *default { Some(v) } else { None }, rows))
-        }
-        Column::Bool(c) => {
-            Column::Bool(gather_primitive(c, if let Scalar::Bool(v) = *default { Some(v) } else { None }, rows))
-        }
-        Column::Str(c) => {
-            let d = if let Scalar::Str(s) = default { Some(s.as_str()) } else { None };
-            // Exact byte size first, so that the buffer is allocated once and never moved.
-            let offs = c.offsets();
-            let bytes: usize =
-                rows.iter()
-                    .map(|&r| {
-                        if r == NONE {
-                            d.map_or(0, str::len)
-                        } else {
-                            (offs[r as usize + 1] - offs[r as usize]) as usize
-                        }
-                    })
-                    .sum();
-            let mut b = StringColumnBuilder::with_capacity(rows.len(), bytes);
-            for &r in rows {
-                match if r == NONE { d } else { c.get(r as usize) } {
-                    Some(s) => b.push(s),
-                    None => b.push_null(),
-                }
-            }
-            Column::Str(b.finish())
-        }
-    }
-}
-
-/// Gathers a fixed-width column. `default = None` means missing.
-fn gather_primitive<T: Copy + Default>(c: &PrimitiveColumn<T>, default: Option<T>, rows: &[u32]) -> PrimitiveColumn<T> {
-    let src = c.values();
-    let fill = default.unwrap_or_default();
-    let values: Vec<T> = rows.iter().map(|&r| if r == NONE { fill } else { src[r as usize] }).collect();
-    let may_miss = default.is_none() || c.null_count() > 0;
-    if !may_miss {
-        return PrimitiveColumn::new(values);
-    }
-    let mut validity = Bitmap::new_valid(rows.len());
-    let mut any = false;
-    for (o, &r) in rows.iter().enumerate() {
-        let valid = if r == NONE { default.is_some() } else { c.is_valid(r as usize) };
-        if !valid {
-            validity.set(o, false);
-            any = true;
-        }
-    }
-    if any {
-        PrimitiveColumn::try_with_validity(values, validity).expect("validity sized to the rows")
-    } else {
-        PrimitiveColumn::new(values)
     }
 }
 

@@ -52,7 +52,7 @@ impl KeyPart<'_> {
     #[inline]
     fn eq_at(&self, i: usize, other: &KeyPart<'_>, j: usize) -> bool {
         match (self, other) {
-            (KeyPart::Str(a), KeyPart::Str(b)) => a.value(i) == b.value(j),
+            (KeyPart::Str(a), KeyPart::Str(b)) => bytes_eq(a.value(i).as_bytes(), b.value(j).as_bytes()),
             (KeyPart::I64(a), KeyPart::I64(b)) => a.values()[i] == b.values()[j],
             _ => false,
         }
@@ -63,6 +63,30 @@ impl KeyPart<'_> {
             KeyPart::Str(c) => format!("{:?}", c.value(i)),
             KeyPart::I64(c) => c.values()[i].to_string(),
         }
+    }
+}
+
+/// Byte equality with the short keys of joins (codes, ids, timestamps) compared in registers:
+/// overlapping 4- or 8-byte loads (up to 32 bytes) instead of a call to `memcmp`.
+#[inline]
+fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word8 = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"));
+    let word4 = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().expect("4 bytes"));
+    match n {
+        0..4 => a.iter().zip(b).all(|(x, y)| x == y),
+        4..8 => word4(a, 0) == word4(b, 0) && word4(a, n - 4) == word4(b, n - 4),
+        8..=16 => word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8),
+        17..=32 => {
+            word8(a, 0) == word8(b, 0)
+                && word8(a, 8) == word8(b, 8)
+                && word8(a, n - 16) == word8(b, n - 16)
+                && word8(a, n - 8) == word8(b, n - 8)
+        }
+        _ => a == b,
     }
 }
 
@@ -337,6 +361,29 @@ mod tests {
         let keys = KeyColumns::from_table("t", &t, &["a", "b"]).unwrap().with_colliding_hashes();
         let built = KeyIndex::build("t", &keys, OnDuplicate::Reject).unwrap();
         assert_eq!(built.first_rows, vec![0, 1]);
+    }
+
+    #[test]
+    fn short_byte_equality() {
+        let words =
+            ["", "a", "ab", "abc", "abcd", "abce", "abcdefg", "abcdefgh", "abcdefgi", "N12345XY", "0123456789abcdef"];
+        let longer = [
+            "0123456789abcdefg",
+            "0123456789abcdefh",
+            "bcdefgh",
+            "xbcdefgh",
+            "2013-01-01T06:00:00Z",
+            "2013-01-01T07:00:00Z",
+            "2013-01-01T06:00:00Y",
+            "0123456789abcdef0123456789abcdef",
+            "0123456789abcdef0123456789abcdeg",
+            "0123456789abcdef0123456789abcdef!",
+        ];
+        for a in words.iter().chain(&longer) {
+            for b in words.iter().chain(&longer) {
+                assert_eq!(bytes_eq(a.as_bytes(), b.as_bytes()), a == b, "{a:?} vs {b:?}");
+            }
+        }
     }
 
     #[test]

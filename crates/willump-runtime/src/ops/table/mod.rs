@@ -7,6 +7,7 @@
 
 mod aggregate;
 mod concat;
+mod gather;
 mod join;
 mod key;
 mod select;
