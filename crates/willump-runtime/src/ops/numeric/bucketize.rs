@@ -6,6 +6,9 @@ use super::input::numeric_view;
 use crate::error::{Error, Result};
 use crate::value::{Bitmap, Column, I64Column};
 
+/// Up to this many boundaries, counting beats binary search.
+const LINEAR_MAX: usize = 32;
+
 /// The bucket index of every row, in `0..=boundaries.len()`, by the rule documented on
 /// [`BucketizeParams`]: with [`BucketRule::LeftClosed`] the number of boundaries `<= x`, with
 /// [`BucketRule::RightClosed`] the number of boundaries `< x` (exactly `numpy.digitize`).
@@ -32,10 +35,12 @@ pub fn bucketize(params: &BucketizeParams, column: &Column, name: &str) -> Resul
             values.push(0);
             continue;
         }
-        // Binary search over the sorted boundaries: O(log n) per row, branch-light.
-        let k = match params.rule {
-            BucketRule::LeftClosed => b.partition_point(|&e| e <= v),
-            BucketRule::RightClosed => b.partition_point(|&e| e < v),
+        // Few boundaries: count them branch-free (vectorizes); many: binary search.
+        let k = match (params.rule, b.len() <= LINEAR_MAX) {
+            (BucketRule::LeftClosed, true) => b.iter().map(|&e| (e <= v) as usize).sum(),
+            (BucketRule::RightClosed, true) => b.iter().map(|&e| (e < v) as usize).sum(),
+            (BucketRule::LeftClosed, false) => b.partition_point(|&e| e <= v),
+            (BucketRule::RightClosed, false) => b.partition_point(|&e| e < v),
         };
         values.push(k as i64);
     }

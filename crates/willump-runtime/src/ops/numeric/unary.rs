@@ -25,16 +25,11 @@ pub fn clip(params: &ClipParams, column: &Column, name: &str) -> Result<F64Colum
     let x = numeric_view("clip", name, column)?;
     let lo = params.lo.unwrap_or(f64::NEG_INFINITY);
     let hi = params.hi.unwrap_or(f64::INFINITY);
-    // `if` chains rather than `f64::clamp` (which is fine too) keep NaN untouched explicitly:
-    // both comparisons are false for NaN.
+    // Two selects rather than `f64::max` / `min` (which would turn NaN into a bound): both
+    // comparisons are false for NaN, so it passes through, and the selects vectorize.
     let values = map(&x.values, |v| {
-        if v < lo {
-            lo
-        } else if v > hi {
-            hi
-        } else {
-            v
-        }
+        let v = if v < lo { lo } else { v };
+        if v > hi { hi } else { v }
     });
     Ok(f64_column(values, x.validity.cloned()))
 }
