@@ -267,6 +267,12 @@ fn aggregate_counts_and_smoothed_means() {
     assert!(TargetAggregate::fit(&s, &agg_params(1.0, 5)).is_err());
     let json = serde_json::to_string(&agg).unwrap();
     assert_eq!(serde_json::from_str::<TargetAggregate>(&json).unwrap(), agg);
+    // The served side table: one row per distinct non-null key, first-seen order.
+    let side = agg.join().side_table().unwrap();
+    assert_eq!(side.names(), &["carrier", "carrier_n", "carrier_late"]);
+    let keys: Vec<_> = side.columns()[0].as_str("t", "carrier").unwrap().iter().collect();
+    assert_eq!(keys, vec![Some("AA"), Some("UA"), Some("DL")]);
+    assert_eq!(side.columns()[1].as_i64("t", "n").unwrap().values(), &[2, 1, 0]);
 }
 
 fn oof_train(labels: &[f64]) -> Table {

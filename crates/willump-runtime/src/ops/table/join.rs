@@ -130,6 +130,17 @@ impl LeftJoin {
         self.state.values.iter().map(|v| &v.default).collect()
     }
 
+    /// The indexed side table: the key columns, then the value columns that are not keys.
+    pub fn side_table(&self) -> Result<Table> {
+        let mut cols: Vec<(String, Column)> = self.state.keys.clone();
+        for v in &self.state.values {
+            if !cols.iter().any(|(n, _)| *n == v.name) {
+                cols.push((v.name.clone(), v.column.clone()));
+            }
+        }
+        Table::try_new(cols)
+    }
+
     /// Number of rows of the side table (including rows with a null key, which never match).
     pub fn n_side_rows(&self) -> usize {
         self.state.keys.first().map_or(0, |(_, c)| c.len())
