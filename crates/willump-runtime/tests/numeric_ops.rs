@@ -271,3 +271,40 @@ fn dense_block_across_row_blocks() {
     let filled = filled.as_i64("t", "i").unwrap();
     assert!((0..n).all(|r| filled.get(r) == Some(iv[r].unwrap_or(7))));
 }
+
+/// Every numeric operator on every column type: numbers work, strings are an error naming the
+/// operator and the column; all-missing and empty inputs give all-missing and empty outputs.
+#[test]
+fn every_type_and_all_missing() {
+    let cols = [
+        Column::F64(F64Column::from_options(&[None, None])),
+        Column::I64(I64Column::from_options(&[None, None])),
+        Column::Bool(BoolColumn::from_options(&[None, None])),
+        Column::Str(StringColumn::from_options(&[None::<&str>, None])),
+    ];
+    let clip_p = ClipParams { lo: Some(0.0), hi: None };
+    let bucket_p = BucketizeParams { boundaries: vec![0.0], rule: BucketRule::LeftClosed };
+    let const_p = ConstArithParams { op: ArithOp::Sub, constant: 1.0, side: ConstSide::Left };
+    for c in &cols {
+        let is_str = matches!(c, Column::Str(_));
+        let results: Vec<(&str, Result<usize, Error>)> = vec![
+            ("log1p", log1p(c, "col").map(|o| o.null_count())),
+            ("clip", clip(&clip_p, c, "col").map(|o| o.null_count())),
+            ("sub", arith_const(&const_p, c, "col").map(|o| o.null_count())),
+            ("add", arith(ArithOp::Add, &cols[0], "f", c, "col").map(|o| o.null_count())),
+            ("bucketize", bucketize(&bucket_p, c, "col").map(|o| o.null_count())),
+            ("to_dense", to_dense(&[("col", c)]).map(|m| m.iter().filter(|v| v.is_nan()).count())),
+        ];
+        for (op, r) in results {
+            match r {
+                Ok(missing) => assert!(!is_str && missing == 2, "{op} on {:?}: {missing} missing", c.column_type()),
+                Err(e) => {
+                    assert!(is_str, "{op} failed on {:?}: {e}", c.column_type());
+                    assert!(e.to_string().starts_with(&format!("{op}: column `col`")), "{e}");
+                }
+            }
+        }
+        let empty = c.take(&[]).unwrap();
+        assert_eq!(log1p(&empty, "e").map(|o| o.len()).unwrap_or(0), 0);
+    }
+}

@@ -328,3 +328,12 @@ fn out_of_fold_is_seeded() {
     let e = TargetAggregate::fit_out_of_fold(&tiny, &agg_params(1.0, 2)).unwrap_err().to_string();
     assert!(e.contains("hold no labelled row"), "{e}");
 }
+
+#[test]
+fn all_null_probe_keys_get_defaults() {
+    let join = LeftJoin::fit(&planes(), &["tailnum"], &[("seats", Scalar::I64(0))]).unwrap();
+    let probe = table(vec![("t", strs(&[None, None, None]))]);
+    let out = join.transform(&probe, &["t"]).unwrap();
+    assert_eq!(out.columns()[0].as_i64("t", "seats").unwrap().values(), &[0, 0, 0]);
+    assert_eq!(join.side_table().unwrap().n_rows(), 4);
+}

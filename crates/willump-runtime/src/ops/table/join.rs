@@ -23,7 +23,8 @@ const TRANSFORM: &str = "left_join.transform";
 /// - a matched row gets the side table's value as it is, missing included (a missing side value
 ///   is not replaced by the default: the key was found);
 /// - keys are compared exactly, part by part (str byte for byte, i64 by value); f64 and bool key
-///   columns are rejected. Side rows with a null key part are never matched.
+///   columns are rejected. Side rows with a null key part are never matched;
+/// - an empty probe gives empty columns; an empty side table gives every probe row the defaults.
 ///
 /// Serialized as its key and value columns and defaults; the hash index is rebuilt on load.
 #[derive(Debug, Clone, Serialize, Deserialize)]
