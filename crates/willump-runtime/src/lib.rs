@@ -9,6 +9,7 @@ pub mod fingerprint;
 pub mod interp;
 pub mod lift;
 pub mod models;
+pub mod ops;
 pub mod pipeline;
 pub mod rng;
 pub mod state;

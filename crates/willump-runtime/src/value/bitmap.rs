@@ -35,6 +35,37 @@ impl Bitmap {
         b
     }
 
+    /// A bitmap of `len` bits where bit `i` is `f(i)`, built a word at a time (no per-bit
+    /// bounds checks or stores).
+    pub fn from_fn(len: usize, mut f: impl FnMut(usize) -> bool) -> Self {
+        let mut words = Vec::with_capacity(len.div_ceil(64));
+        for w in 0..len.div_ceil(64) {
+            let base = w * 64;
+            let mut word = 0u64;
+            for b in 0..(len - base).min(64) {
+                word |= (f(base + b) as u64) << b;
+            }
+            words.push(word);
+        }
+        Bitmap { words, len }
+    }
+
+    /// Calls `f(i)` for every clear (missing) bit, in increasing order, a word at a time.
+    #[inline]
+    pub fn for_each_clear(&self, mut f: impl FnMut(usize)) {
+        for (w, &word) in self.words.iter().enumerate() {
+            let mut clear = !word;
+            while clear != 0 {
+                let i = w * 64 + clear.trailing_zeros() as usize;
+                if i >= self.len {
+                    return;
+                }
+                f(i);
+                clear &= clear - 1;
+            }
+        }
+    }
+
     /// Number of bits.
     pub fn len(&self) -> usize {
         self.len
@@ -98,6 +129,13 @@ impl Bitmap {
     pub fn words(&self) -> &[u64] {
         &self.words
     }
+
+    /// The bit-wise AND of two bitmaps (valid where both are), word by word. Panics when the
+    /// lengths differ (callers check column lengths first).
+    pub fn and(&self, other: &Bitmap) -> Bitmap {
+        assert_eq!(self.len, other.len, "Bitmap::and of bitmaps of different lengths");
+        Bitmap { words: self.words.iter().zip(&other.words).map(|(a, b)| a & b).collect(), len: self.len }
+    }
 }
 
 #[cfg(test)]
@@ -126,5 +164,14 @@ mod tests {
         let t = b.take(&[198, 2, 1]);
         assert_eq!((t.get(0), t.get(1), t.get(2)), (true, false, true));
         assert_eq!(Bitmap::from_bools(&[true, false]).count_set(), 1);
+        let x = Bitmap::from_bools(&[true, true, false, false]).and(&Bitmap::from_bools(&[true, false, true, false]));
+        assert_eq!(x, Bitmap::from_bools(&[true, false, false, false]));
+        for len in [0, 1, 63, 64, 65, 200] {
+            let f = Bitmap::from_fn(len, |i| i % 3 != 1);
+            assert_eq!(f, Bitmap::from_bools(&(0..len).map(|i| i % 3 != 1).collect::<Vec<_>>()));
+            let mut clear = Vec::new();
+            f.for_each_clear(|i| clear.push(i));
+            assert_eq!(clear, (0..len).filter(|i| i % 3 == 1).collect::<Vec<_>>());
+        }
     }
 }
