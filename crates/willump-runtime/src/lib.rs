@@ -6,6 +6,7 @@
 
 pub mod error;
 pub mod models;
+pub mod ops;
 pub mod rng;
 pub mod value;
 
