@@ -25,7 +25,7 @@ impl Vocabulary {
         for t in terms {
             let t = t.as_ref();
             if index.insert(t).is_err() {
-                return Err(Error::invalid(op, "vocabulary", format!("Duplicate term in vocabulary: {t:?}")));
+                return Err(Error::invalid(op, "vocabulary", format!("Duplicate term in vocabulary: '{t}'")));
             }
         }
         Ok(Vocabulary { index })
@@ -101,6 +101,6 @@ mod tests {
     #[test]
     fn duplicates_are_errors() {
         let e = Vocabulary::from_terms("CountVectorizer::fit", &["a", "b", "a"]).unwrap_err().to_string();
-        assert_eq!(e, "CountVectorizer::fit: column `vocabulary`: Duplicate term in vocabulary: \"a\"");
+        assert_eq!(e, "CountVectorizer::fit: column `vocabulary`: Duplicate term in vocabulary: 'a'");
     }
 }
