@@ -5,7 +5,7 @@
 use willump_ir::params::text::{Analyzer, AnalyzerParams};
 
 use super::lowercase::lowercase_into;
-use super::ngrams::{char_ngrams, char_wb_ngrams, collapse_whitespace_into, word_ngrams};
+use super::ngrams::{char_ngram_spans, char_wb_ngram_spans, collapse_whitespace_into, word_ngram_spans};
 use super::tokenize::{TokenColumn, token_spans};
 use crate::error::{Error, Result};
 use crate::value::StringColumn;
@@ -40,14 +40,50 @@ pub fn check_analyzer_params(op: &str, p: &AnalyzerParams) -> Result<()> {
 #[derive(Debug, Clone)]
 pub struct TermAnalyzer {
     params: AnalyzerParams,
-    /// The lowercased document.
+    /// The lowercased document (char and char_wb analyzers).
     lower: String,
-    /// The whitespace-collapsed document (char), a padded word (char_wb) or a joined word n-gram.
-    scratch: String,
+    /// The text every term of the current document is a slice of: the (lowercased) document and
+    /// the joined word n-grams (word), the collapsed document (char), the padded words (char_wb).
+    buf: String,
+    /// The current document's terms, as spans into `buf`.
+    spans: Vec<(u32, u32)>,
+    /// Token spans into `buf` (word analyzer).
+    tokens: Vec<(u32, u32)>,
     /// Code-point boundaries.
     bounds: Vec<u32>,
-    /// Token spans of the current document.
-    spans: Vec<(u32, u32)>,
+}
+
+/// The terms of one document: byte spans into one text (see [`TermAnalyzer::analyze`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Terms<'a> {
+    /// The text the spans index.
+    pub text: &'a str,
+    /// One `(start, end)` per term, in scikit-learn's order.
+    pub spans: &'a [(u32, u32)],
+}
+
+impl<'a> Terms<'a> {
+    /// Term `k`. Panics when `k >= len`.
+    #[inline]
+    pub fn get(&self, k: usize) -> &'a str {
+        let (s, e) = self.spans[k];
+        &self.text[s as usize..e as usize]
+    }
+
+    /// Number of terms.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Whether there are no terms.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// The terms, in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &'a str> + '_ {
+        (0..self.len()).map(|k| self.get(k))
+    }
 }
 
 /// The documents a vectorizer reads: raw text, or tokens made earlier (word analyzer only).
@@ -81,9 +117,10 @@ impl TermAnalyzer {
         Ok(TermAnalyzer {
             params: params.clone(),
             lower: String::new(),
-            scratch: String::new(),
-            bounds: Vec::new(),
+            buf: String::new(),
             spans: Vec::new(),
+            tokens: Vec::new(),
+            bounds: Vec::new(),
         })
     }
 
@@ -92,68 +129,81 @@ impl TermAnalyzer {
         &self.params
     }
 
-    /// Calls `emit` with every term of `doc`, in scikit-learn's order.
+    /// The terms of `doc`, in scikit-learn's order, valid until the next call.
     #[inline]
-    pub fn for_each_term(&mut self, doc: &str, mut emit: impl FnMut(&str)) {
-        let TermAnalyzer { params, lower, scratch, bounds, spans } = self;
-        let doc: &str = if params.lowercase {
+    pub fn analyze(&mut self, doc: &str) -> Terms<'_> {
+        let TermAnalyzer { params, lower, buf, spans, tokens, bounds } = self;
+        buf.clear();
+        spans.clear();
+        let range = params.ngram_range;
+        let src: &str = if params.lowercase && params.analyzer != Analyzer::Word {
             lower.clear();
             lowercase_into(doc, lower);
             lower
         } else {
             doc
         };
-        let range = params.ngram_range;
         match params.analyzer {
             Analyzer::Word => {
-                spans.clear();
-                token_spans(doc, 0, spans);
-                word_ngrams(doc, 0, spans, range, scratch, &mut emit);
+                if params.lowercase {
+                    lowercase_into(doc, buf);
+                } else {
+                    buf.push_str(doc);
+                }
+                tokens.clear();
+                token_spans(buf, 0, tokens);
+                word_ngram_spans(buf, tokens, range, spans);
             }
             Analyzer::Char => {
-                scratch.clear();
-                collapse_whitespace_into(doc, scratch);
-                char_ngrams(scratch, range, bounds, &mut emit);
+                collapse_whitespace_into(src, buf);
+                char_ngram_spans(buf, range, bounds, spans);
             }
             // `str.split()` already ignores runs of whitespace: no collapsing needed.
-            Analyzer::CharWb => char_wb_ngrams(doc, range, scratch, bounds, &mut emit),
+            Analyzer::CharWb => char_wb_ngram_spans(src, range, buf, bounds, spans),
+        }
+        Terms { text: buf, spans }
+    }
+
+    /// The word n-grams of tokens given as spans into `text` (shifted by `base`), as the word
+    /// analyzer makes them after tokenizing. Tokens are used as they are (not lowercased).
+    #[inline]
+    pub fn analyze_tokens(&mut self, text: &str, base: u32, token_spans: &[(u32, u32)]) -> Terms<'_> {
+        let TermAnalyzer { params, buf, spans, tokens, .. } = self;
+        buf.clear();
+        spans.clear();
+        buf.push_str(text);
+        tokens.clear();
+        tokens.extend(token_spans.iter().map(|&(s, e)| (s - base, e - base)));
+        word_ngram_spans(buf, tokens, params.ngram_range, spans);
+        Terms { text: buf, spans }
+    }
+
+    /// Calls `emit` with every term of `doc`, in scikit-learn's order.
+    #[inline]
+    pub fn for_each_term(&mut self, doc: &str, mut emit: impl FnMut(&str)) {
+        let terms = self.analyze(doc);
+        for k in 0..terms.len() {
+            emit(terms.get(k));
         }
     }
 
-    /// Calls `emit` with the word n-grams of tokens given as spans into `text` (shifted by
-    /// `base`), as the word analyzer does after tokenizing. Tokens are used as they are.
-    #[inline]
-    pub fn for_each_token_term(&mut self, text: &str, base: u32, spans: &[(u32, u32)], emit: impl FnMut(&str)) {
-        word_ngrams(text, base, spans, self.params.ngram_range, &mut self.scratch, emit);
-    }
-
     /// The terms of `doc` as owned strings (for tests and inspection; the vectorizers use
-    /// [`for_each_term`](Self::for_each_term)).
+    /// [`analyze`](Self::analyze)).
     pub fn terms(&mut self, doc: &str) -> Vec<String> {
-        let mut v = Vec::new();
-        self.for_each_term(doc, |t| v.push(t.to_string()));
-        v
+        self.analyze(doc).iter().map(str::to_string).collect()
     }
 
-    /// Calls `emit` with the terms of row `i` of `docs`; returns `false` (and emits nothing) for a
-    /// null row.
+    /// The terms of row `i` of `docs`, or `None` for a null row.
     #[inline]
-    pub(crate) fn row_terms(&mut self, docs: Docs<'_>, i: usize, emit: impl FnMut(&str)) -> bool {
+    pub(crate) fn row_terms(&mut self, docs: Docs<'_>, i: usize) -> Option<Terms<'_>> {
         match docs {
-            Docs::Text(c) => match c.get(i) {
-                Some(doc) => {
-                    self.for_each_term(doc, emit);
-                    true
-                }
-                None => false,
-            },
+            Docs::Text(c) => c.get(i).map(|doc| self.analyze(doc)),
             Docs::Tokens(t) => {
                 if !t.is_valid(i) {
-                    return false;
+                    return None;
                 }
                 let (text, base) = t.row_text(i);
-                self.for_each_token_term(text, base, t.row_spans(i), emit);
-                true
+                Some(self.analyze_tokens(text, base, t.row_spans(i)))
             }
         }
     }

@@ -8,6 +8,7 @@ use super::analyzer::{Docs, TermAnalyzer, check_analyzer_params};
 use super::murmur3::{murmur3_x86_32, sklearn_column};
 use super::normalize::normalize_row;
 use super::tokenize::TokenColumn;
+use super::weighting::{SIZE_SAMPLE_ROWS, reserve_estimate};
 use crate::error::{Error, Result};
 use crate::value::{CsrBuilder, CsrMatrix, StringColumn};
 
@@ -67,11 +68,16 @@ impl HashingVectorizer {
         let mut b = CsrBuilder::with_capacity(p.n_features as usize, n, 0);
         let mut row: Vec<(u32, f64)> = Vec::new();
         for i in 0..n {
+            if i == SIZE_SAMPLE_ROWS {
+                reserve_estimate(&mut b, i, n);
+            }
             row.clear();
-            analyzer.row_terms(docs, i, |t| {
-                let (col, sign) = sklearn_column(murmur3_x86_32(t.as_bytes(), 0) as i32, p.n_features);
-                row.push((col, if p.alternate_sign { sign } else { 1.0 }));
-            });
+            if let Some(terms) = analyzer.row_terms(docs, i) {
+                for t in terms.iter() {
+                    let (col, sign) = sklearn_column(murmur3_x86_32(t.as_bytes(), 0) as i32, p.n_features);
+                    row.push((col, if p.alternate_sign { sign } else { 1.0 }));
+                }
+            }
             row.sort_unstable_by_key(|e| e.0);
             let mut k = 0;
             while k < row.len() {

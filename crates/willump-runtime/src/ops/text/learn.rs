@@ -11,7 +11,7 @@ use willump_ir::params::text::{CountVectorizerParams, DocFrequency};
 
 use super::analyzer::{Docs, TermAnalyzer};
 use super::term_index::TermIndex;
-use super::vocabulary::Vocabulary;
+use super::vocabulary::{Vocabulary, for_each_hashed_batch};
 use super::weighting::{CountRows, count_rows};
 use crate::error::{Error, Result};
 
@@ -126,8 +126,13 @@ impl SeenTerms {
         for i in 0..n_docs {
             let doc_mark = (i + 1) as u32;
             let row_start = rows.cols.len();
-            analyzer.row_terms(docs, i, |t| {
-                let id = terms.intern(t) as usize;
+            let Some(doc_terms) = analyzer.row_terms(docs, i) else {
+                rows.indptr.push(rows.cols.len());
+                continue;
+            };
+            let prefetch = |terms: &TermIndex, hv| terms.prefetch(hv);
+            for_each_hashed_batch(doc_terms, &mut terms, prefetch, |terms, t, hv| {
+                let id = terms.intern_hashed(t, hv) as usize;
                 if id == df.len() {
                     df.push(0);
                     tf.push(0);

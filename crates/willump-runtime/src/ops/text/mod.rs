@@ -34,7 +34,7 @@ mod tokenize;
 mod vocabulary;
 mod weighting;
 
-pub use analyzer::{TermAnalyzer, check_analyzer_params};
+pub use analyzer::{TermAnalyzer, Terms, check_analyzer_params};
 pub use chars::{is_space_char, is_word_char};
 pub use count::CountVectorizer;
 pub use hashing::HashingVectorizer;

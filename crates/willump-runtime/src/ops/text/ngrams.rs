@@ -1,8 +1,8 @@
 //! Term n-grams exactly as scikit-learn's analyzers make them: character n-grams over code
 //! points (`char`), character n-grams inside space-padded words (`char_wb`), and word n-grams
-//! joined by one space. Every function calls `emit` once per n-gram, in scikit-learn's order
-//! (shorter n-grams first, then left to right), with a slice of the input or of a reused scratch
-//! buffer: nothing is allocated per n-gram.
+//! joined by one space. Each function appends the byte spans `(start, end)` of its n-grams to a
+//! list, in scikit-learn's order (shorter n-grams first, then left to right); every n-gram is a
+//! slice of one text buffer, so nothing is allocated per n-gram.
 
 use willump_ir::params::text::NgramRange;
 
@@ -60,62 +60,64 @@ fn char_bounds(s: &str, bounds: &mut Vec<u32>) {
     bounds.push(s.len() as u32);
 }
 
-/// The character n-grams of `text` (scikit-learn's `_char_ngrams` after its whitespace
-/// collapsing, which the caller does with [`collapse_whitespace_into`]): for each `n` in the
-/// range, up to the text's length in code points, every run of `n` consecutive code points.
-pub fn char_ngrams(text: &str, range: NgramRange, bounds: &mut Vec<u32>, mut emit: impl FnMut(&str)) {
+/// Appends the spans (shifted by `base`) of every run of `n` consecutive code points of `text`,
+/// for each `n` in `min_n..=max_n`, shorter first.
+fn code_point_runs(
+    text: &str,
+    base: u32,
+    min_n: usize,
+    max_n: usize,
+    bounds: &mut Vec<u32>,
+    out: &mut Vec<(u32, u32)>,
+) {
     if text.is_ascii() {
         let len = text.len();
-        for n in range.min_n..=range.max_n.min(len) {
-            for i in 0..=len - n {
-                emit(&text[i..i + n]);
-            }
+        for n in min_n..=max_n.min(len) {
+            out.extend((0..=len - n).map(|i| (base + i as u32, base + (i + n) as u32)));
         }
         return;
     }
     char_bounds(text, bounds);
     let len = bounds.len() - 1;
-    for n in range.min_n..=range.max_n.min(len) {
-        for i in 0..=len - n {
-            emit(&text[bounds[i] as usize..bounds[i + n] as usize]);
-        }
+    for n in min_n..=max_n.min(len) {
+        out.extend((0..=len - n).map(|i| (base + bounds[i], base + bounds[i + n])));
     }
 }
 
-/// The `char_wb` n-grams of `text` (scikit-learn's `_char_wb_ngrams`): for each whitespace-
-/// separated word `w` (Python's `str.split()`), padded as `" " + w + " "` of `L` code points, and
-/// each `n` in the range: if `n < L`, every run of `n` consecutive code points; otherwise the
-/// whole padded word once, and no longer n-grams for that word.
-pub fn char_wb_ngrams(
+/// Appends the spans of the character n-grams of `text` (scikit-learn's `_char_ngrams` after its
+/// whitespace collapsing, which the caller does with [`collapse_whitespace_into`]): for each `n`
+/// in the range, up to the text's length in code points, every run of `n` consecutive code
+/// points.
+pub fn char_ngram_spans(text: &str, range: NgramRange, bounds: &mut Vec<u32>, out: &mut Vec<(u32, u32)>) {
+    code_point_runs(text, 0, range.min_n, range.max_n, bounds, out);
+}
+
+/// Appends the `char_wb` n-grams of `text` (scikit-learn's `_char_wb_ngrams`): for each
+/// whitespace-separated word `w` (Python's `str.split()`), padded as `" " + w + " "` of `L` code
+/// points, and each `n` in the range: if `n < L`, every run of `n` consecutive code points;
+/// otherwise the whole padded word once, and no longer n-grams for that word. The padded words
+/// are appended to `buf`; the spans index `buf`.
+pub fn char_wb_ngram_spans(
     text: &str,
     range: NgramRange,
-    padded: &mut String,
+    buf: &mut String,
     bounds: &mut Vec<u32>,
-    mut emit: impl FnMut(&str),
+    out: &mut Vec<(u32, u32)>,
 ) {
     for word in py_split_whitespace(text) {
-        padded.clear();
-        padded.push(' ');
-        padded.push_str(word);
-        padded.push(' ');
-        let w: &str = padded;
-        let ascii = word.is_ascii();
-        if !ascii {
-            char_bounds(w, bounds);
+        let start = buf.len();
+        buf.push(' ');
+        buf.push_str(word);
+        buf.push(' ');
+        let padded = &buf[start..];
+        let w_len = if word.is_ascii() { padded.len() } else { padded.chars().count() };
+        // n-grams shorter than the padded word, then the whole word once if the range reaches it
+        let short_max = range.max_n.min(w_len - 1);
+        if range.min_n <= short_max {
+            code_point_runs(padded, start as u32, range.min_n, short_max, bounds, out);
         }
-        let w_len = if ascii { w.len() } else { bounds.len() - 1 };
-        for n in range.min_n..=range.max_n {
-            if n >= w_len {
-                emit(w);
-                break;
-            }
-            for i in 0..=w_len - n {
-                if ascii {
-                    emit(&w[i..i + n]);
-                } else {
-                    emit(&w[bounds[i] as usize..bounds[i + n] as usize]);
-                }
-            }
+        if range.max_n >= w_len {
+            out.push((start as u32, buf.len() as u32));
         }
     }
 }
@@ -125,37 +127,30 @@ pub fn py_split_whitespace(s: &str) -> impl Iterator<Item = &str> + '_ {
     s.split(is_space_char).filter(|w| !w.is_empty())
 }
 
-/// The word n-grams of a token list (scikit-learn's `_word_ngrams` without stop words): for each
-/// `n` in the range, up to the number of tokens, every run of `n` consecutive tokens joined by one
-/// space. Token `k` is `text[spans[k].0 - base .. spans[k].1 - base]`. When the source already has
-/// exactly one space between the tokens of an n-gram, that slice of `text` is emitted; otherwise
-/// the n-gram is joined in `joined`.
-pub fn word_ngrams(
-    text: &str,
-    base: u32,
-    spans: &[(u32, u32)],
-    range: NgramRange,
-    joined: &mut String,
-    mut emit: impl FnMut(&str),
-) {
-    let tok = |k: usize| &text[(spans[k].0 - base) as usize..(spans[k].1 - base) as usize];
-    let bytes = text.as_bytes();
-    let single_space_after = |k: usize| spans[k + 1].0 == spans[k].1 + 1 && bytes[(spans[k].1 - base) as usize] == b' ';
-    for n in range.min_n..=range.max_n.min(spans.len()) {
-        for i in 0..=spans.len() - n {
+/// Appends the word n-grams of the tokens `tokens` (spans into `buf`) in scikit-learn's
+/// `_word_ngrams` order (no stop words): for each `n` in the range, up to the number of tokens,
+/// every run of `n` consecutive tokens joined by one space. Where `buf` already has exactly one
+/// space between the tokens of an n-gram, the n-gram is that slice of `buf`; otherwise it is
+/// joined at the end of `buf`.
+pub fn word_ngram_spans(buf: &mut String, tokens: &[(u32, u32)], range: NgramRange, out: &mut Vec<(u32, u32)>) {
+    let single_space_after =
+        |buf: &str, k: usize| tokens[k + 1].0 == tokens[k].1 + 1 && buf.as_bytes()[tokens[k].1 as usize] == b' ';
+    for n in range.min_n..=range.max_n.min(tokens.len()) {
+        for i in 0..=tokens.len() - n {
             if n == 1 {
-                emit(tok(i));
-            } else if (i..i + n - 1).all(single_space_after) {
-                emit(&text[(spans[i].0 - base) as usize..(spans[i + n - 1].1 - base) as usize]);
+                out.push(tokens[i]);
+            } else if (i..i + n - 1).all(|k| single_space_after(buf, k)) {
+                out.push((tokens[i].0, tokens[i + n - 1].1));
             } else {
-                joined.clear();
-                for k in i..i + n {
-                    if k > i {
-                        joined.push(' ');
+                let start = buf.len();
+                for (k, &(s, e)) in tokens[i..i + n].iter().enumerate() {
+                    if k > 0 {
+                        buf.push(' ');
                     }
-                    joined.push_str(tok(k));
+                    // the tokens lie before `start`: copy within the buffer
+                    buf.extend_from_within(s as usize..e as usize);
                 }
-                emit(joined);
+                out.push((start as u32, buf.len() as u32));
             }
         }
     }
@@ -165,10 +160,8 @@ pub fn word_ngrams(
 mod tests {
     use super::*;
 
-    fn collect(f: impl FnOnce(&mut dyn FnMut(&str))) -> Vec<String> {
-        let mut v = Vec::new();
-        f(&mut |t: &str| v.push(t.to_string()));
-        v
+    fn texts<'a>(buf: &'a str, spans: &[(u32, u32)]) -> Vec<&'a str> {
+        spans.iter().map(|&(s, e)| &buf[s as usize..e as usize]).collect()
     }
 
     #[test]
@@ -187,32 +180,37 @@ mod tests {
 
     #[test]
     fn char_ngrams_over_code_points() {
-        let mut b = Vec::new();
-        let g = collect(|e| char_ngrams("abc", NgramRange::new(1, 2), &mut b, e));
-        assert_eq!(g, ["a", "b", "c", "ab", "bc"]);
-        let g = collect(|e| char_ngrams("日本語", NgramRange::new(2, 5), &mut b, e));
-        assert_eq!(g, ["日本", "本語", "日本語"]);
-        assert!(collect(|e| char_ngrams("", NgramRange::new(1, 3), &mut b, e)).is_empty());
+        let (mut b, mut out) = (Vec::new(), Vec::new());
+        char_ngram_spans("abc", NgramRange::new(1, 2), &mut b, &mut out);
+        assert_eq!(texts("abc", &out), ["a", "b", "c", "ab", "bc"]);
+        out.clear();
+        char_ngram_spans("日本語", NgramRange::new(2, 5), &mut b, &mut out);
+        assert_eq!(texts("日本語", &out), ["日本", "本語", "日本語"]);
+        out.clear();
+        char_ngram_spans("", NgramRange::new(1, 3), &mut b, &mut out);
+        assert!(out.is_empty());
     }
 
     #[test]
     fn char_wb_short_words() {
-        let (mut p, mut b) = (String::new(), Vec::new());
-        let g = collect(|e| char_wb_ngrams("a bc", NgramRange::new(2, 4), &mut p, &mut b, e));
+        let (mut buf, mut b, mut out) = (String::new(), Vec::new(), Vec::new());
+        char_wb_ngram_spans("a bc", NgramRange::new(2, 4), &mut buf, &mut b, &mut out);
         // " a " has 3 code points: its 2-grams, then itself once for n = 3 (and no n = 4)
-        assert_eq!(g, [" a", "a ", " a ", " b", "bc", "c ", " bc", "bc ", " bc "]);
-        let g = collect(|e| char_wb_ngrams("\u{a0}é\t", NgramRange::new(5, 6), &mut p, &mut b, e));
-        assert_eq!(g, [" é "]);
+        assert_eq!(texts(&buf, &out), [" a", "a ", " a ", " b", "bc", "c ", " bc", "bc ", " bc "]);
+        let (mut buf, mut out) = (String::new(), Vec::new());
+        char_wb_ngram_spans("\u{a0}é\t", NgramRange::new(5, 6), &mut buf, &mut b, &mut out);
+        assert_eq!(texts(&buf, &out), [" é "]);
     }
 
     #[test]
     fn word_ngrams_join_with_one_space() {
-        let text = "ab  cd ef";
-        let spans = [(0, 2), (4, 6), (7, 9)];
-        let mut j = String::new();
-        let g = collect(|e| word_ngrams(text, 0, &spans, NgramRange::new(1, 3), &mut j, e));
-        assert_eq!(g, ["ab", "cd", "ef", "ab cd", "cd ef", "ab cd ef"]);
-        let g = collect(|e| word_ngrams(text, 0, &spans, NgramRange::new(4, 5), &mut j, e));
-        assert!(g.is_empty());
+        let mut buf = String::from("ab  cd ef");
+        let tokens = [(0, 2), (4, 6), (7, 9)];
+        let mut out = Vec::new();
+        word_ngram_spans(&mut buf, &tokens, NgramRange::new(1, 3), &mut out);
+        assert_eq!(texts(&buf, &out), ["ab", "cd", "ef", "ab cd", "cd ef", "ab cd ef"]);
+        out.clear();
+        word_ngram_spans(&mut buf, &tokens, NgramRange::new(4, 5), &mut out);
+        assert!(out.is_empty());
     }
 }

@@ -2,10 +2,12 @@
 //! `&str` slices (words, character n-grams) per second with no allocation.
 //!
 //! Terms live back to back in one text arena; the table is open addressing with linear probing
-//! over 64-bit slots that hold a 32-bit hash tag and the term's id, kept at most half full, so a
-//! miss usually costs one probe and a hit one tag compare plus one short byte compare. The hash
-//! is a folded 64x64->128-bit multiply over the term's bytes read in 8- and 4-byte words. It is
-//! not randomized: inputs crafted to collide slow it down (never change its answers).
+//! over 16-byte slots, kept at most half full. A term of at most 7 bytes (most character n-grams
+//! and many words) is stored in its slot packed into a `u64`, so looking it up is one hash
+//! multiply and one cache line, with no byte compare; a longer term's slot holds 56 bits of its
+//! hash, confirmed by one compare against the arena. Hashes are folded 64x64->128-bit
+//! multiplies over the bytes read as words. They are not randomized: inputs crafted to collide
+//! slow the index down (never change its answers).
 
 /// Mixing constants (odd, with well spread bits).
 const K0: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -29,20 +31,12 @@ fn read4(b: &[u8], i: usize) -> u64 {
     u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]) as u64
 }
 
-/// The 64-bit hash of a term's bytes.
+/// The hash of a term of 8 bytes or more (shorter terms hash their packed key).
 #[inline]
-pub(crate) fn hash_term(b: &[u8]) -> u64 {
+fn hash_long(b: &[u8]) -> u64 {
     let len = b.len();
     let (x, y) = if len <= 16 {
-        if len >= 8 {
-            (read8(b, 0), read8(b, len - 8))
-        } else if len >= 4 {
-            (read4(b, 0), read4(b, len - 4))
-        } else if len > 0 {
-            ((b[0] as u64) << 16 | (b[len / 2] as u64) << 8 | b[len - 1] as u64, 0)
-        } else {
-            (0, 0)
-        }
+        (read8(b, 0), read8(b, len - 8))
     } else {
         let mut acc = K2;
         let mut i = 0;
@@ -55,11 +49,73 @@ pub(crate) fn hash_term(b: &[u8]) -> u64 {
     fold_mul(x ^ K0 ^ (len as u64).rotate_left(32), y ^ K1)
 }
 
-/// A slot's tag: the hash's low 32 bits (the slot number comes from its high bits), placed in
-/// the slot's high half.
+/// A term of at most 7 bytes packed into a `u64`: its bytes (little-endian) and its length in
+/// the top byte, so that two short terms are equal exactly when their keys are.
 #[inline(always)]
-fn tag_of(h: u64) -> u64 {
-    h << 32
+fn pack_short(b: &[u8]) -> u64 {
+    let len = b.len();
+    let bytes = if len >= 4 {
+        read4(b, 0) | read4(b, len - 4) << (8 * (len - 4))
+    } else if len > 0 {
+        // overlapping single-byte reads write the same byte to the same place
+        b[0] as u64 | (b[len / 2] as u64) << (8 * (len / 2)) | (b[len - 1] as u64) << (8 * (len - 1))
+    } else {
+        0
+    };
+    bytes | (len as u64) << 56
+}
+
+/// The slot key and the hash of a term: a short term's key is the term itself (no byte compare
+/// needed on a hit); a long term's key is its hash with the top byte set to `0xFF` (never a short
+/// term's key, whose top byte is its length, at most 7), confirmed by a byte compare.
+#[inline(always)]
+fn key_and_hash(b: &[u8]) -> (u64, u64) {
+    if b.len() <= 7 {
+        let k = pack_short(b);
+        (k, fold_mul(k ^ K0, K1))
+    } else {
+        let h = hash_long(b);
+        (h | 0xFF << 56, h)
+    }
+}
+
+/// The 64-bit hash of a term's bytes (the one the index uses).
+#[cfg(test)]
+pub(crate) fn hash_term(b: &[u8]) -> u64 {
+    key_and_hash(b).1
+}
+
+/// A term's slot key and hash, computed once (see [`TermIndex::prefetch`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Hashed {
+    key: u64,
+    h: u64,
+}
+
+/// The key and hash of `term`.
+#[inline(always)]
+pub(crate) fn hashed(term: &str) -> Hashed {
+    let (key, h) = key_and_hash(term.as_bytes());
+    Hashed { key, h }
+}
+
+/// Equality of two byte strings, with a branch-light path for 8 to 16 bytes (the long words).
+#[inline(always)]
+fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    let len = a.len();
+    if len != b.len() {
+        return false;
+    }
+    if (8..=16).contains(&len) { read8(a, 0) == read8(b, 0) && read8(a, len - 8) == read8(b, len - 8) } else { a == b }
+}
+
+/// One table slot: a term's key and its id + 1 (0 when empty). 16 bytes, so a probe touches
+/// one cache line and a hit on a short term touches nothing else.
+#[derive(Debug, Clone, Copy, Default)]
+#[repr(C, align(16))]
+struct Slot {
+    key: u64,
+    id1: u32,
 }
 
 /// Terms and their ids (`0..len`, in insertion order), with lookup by `&str`.
@@ -69,9 +125,9 @@ pub(crate) struct TermIndex {
     arena: String,
     /// `len + 1` offsets: term `i` is `arena[starts[i]..starts[i + 1]]`.
     starts: Vec<usize>,
-    /// `tag_of(hash) | (id + 1)`, 0 when empty; a power-of-two length at least twice `len`.
-    slots: Vec<u64>,
-    /// `64 - log2(slots.len())`: the slot of hash `h` is `h >> shift`.
+    /// Open addressing with linear probing; a power-of-two length at least twice `len`.
+    slots: Vec<Slot>,
+    /// `64 - log2(slots.len())`: the home slot of hash `h` is `h >> shift`.
     shift: u32,
 }
 
@@ -87,7 +143,12 @@ impl TermIndex {
         let slots = (2 * n).next_power_of_two().max(16);
         let mut starts = Vec::with_capacity(n + 1);
         starts.push(0);
-        TermIndex { arena: String::new(), starts, slots: vec![0; slots], shift: 64 - slots.trailing_zeros() }
+        TermIndex {
+            arena: String::new(),
+            starts,
+            slots: vec![Slot::default(); slots],
+            shift: 64 - slots.trailing_zeros(),
+        }
     }
 
     /// Number of terms.
@@ -102,7 +163,7 @@ impl TermIndex {
         &self.arena[self.starts[id as usize]..self.starts[id as usize + 1]]
     }
 
-    /// Term `id`'s bytes, unchecked for char boundaries (the hot compare).
+    /// Term `id`'s bytes (the hot compare: no char-boundary check).
     #[inline(always)]
     fn term_bytes(&self, id: usize) -> &[u8] {
         &self.arena.as_bytes()[self.starts[id]..self.starts[id + 1]]
@@ -111,23 +172,44 @@ impl TermIndex {
     /// The id of `term`, if present.
     #[inline]
     pub(crate) fn get(&self, term: &str) -> Option<u32> {
-        self.find(term.as_bytes(), hash_term(term.as_bytes())).ok()
+        self.get_hashed(term, hashed(term))
+    }
+
+    /// The id of `term` whose [`hashed`] value is `hv`, if present.
+    #[inline(always)]
+    pub(crate) fn get_hashed(&self, term: &str, hv: Hashed) -> Option<u32> {
+        self.find(term.as_bytes(), hv.key, hv.h).ok()
+    }
+
+    /// Asks the CPU to start loading the home slot of `hv`, so that a lookup a few terms later
+    /// does not wait for memory (lookups in a large vocabulary are cache misses).
+    #[inline(always)]
+    pub(crate) fn prefetch(&self, hv: Hashed) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            let p = self.slots.as_ptr().wrapping_add((hv.h >> self.shift) as usize);
+            // SAFETY: SSE is part of the x86_64 baseline, and a prefetch never faults nor changes
+            // memory (the address is inside the table anyway).
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast::<i8>()) };
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = hv;
     }
 
     /// `Ok(id)` when the term is present, `Err(slot)` with the empty slot that would take it.
     #[inline(always)]
-    fn find(&self, term: &[u8], h: u64) -> Result<u32, usize> {
+    fn find(&self, term: &[u8], key: u64, h: u64) -> Result<u32, usize> {
         let mask = self.slots.len() - 1;
-        let tag = tag_of(h);
         let mut i = (h >> self.shift) as usize;
         loop {
             let s = self.slots[i];
-            if s == 0 {
+            if s.id1 == 0 {
                 return Err(i);
             }
-            if s & 0xFFFF_FFFF_0000_0000 == tag {
-                let id = (s as u32 - 1) as usize;
-                if self.term_bytes(id) == term {
+            if s.key == key {
+                let id = (s.id1 - 1) as usize;
+                if term.len() <= 7 || bytes_eq(self.term_bytes(id), term) {
                     return Ok(id as u32);
                 }
             }
@@ -136,26 +218,38 @@ impl TermIndex {
     }
 
     /// The id of `term`, adding it with the next id when absent.
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn intern(&mut self, term: &str) -> u32 {
-        self.insert(term).unwrap_or_else(|id| id)
+        self.insert_hashed(term, hashed(term)).unwrap_or_else(|id| id)
+    }
+
+    /// [`intern`](Self::intern) with the term's [`hashed`] value computed beforehand.
+    #[inline]
+    pub(crate) fn intern_hashed(&mut self, term: &str, hv: Hashed) -> u32 {
+        self.insert_hashed(term, hv).unwrap_or_else(|id| id)
     }
 
     /// Adds `term` with the next id and returns it, or `Err(id)` of the existing equal term.
     pub(crate) fn insert(&mut self, term: &str) -> Result<u32, u32> {
-        let h = hash_term(term.as_bytes());
-        match self.find(term.as_bytes(), h) {
+        self.insert_hashed(term, hashed(term))
+    }
+
+    #[inline]
+    fn insert_hashed(&mut self, term: &str, hv: Hashed) -> Result<u32, u32> {
+        let b = term.as_bytes();
+        let Hashed { key, h } = hv;
+        match self.find(b, key, h) {
             Ok(id) => Err(id),
             Err(mut slot) => {
                 let id = self.len();
-                assert!(id < u32::MAX as usize, "term index full (2^32 - 1 terms)");
+                assert!(id < u32::MAX as usize - 1, "term index full (2^32 - 2 terms)");
                 if 2 * (id + 1) > self.slots.len() {
                     self.grow();
-                    slot = self.find(term.as_bytes(), h).expect_err("term absent before growing");
+                    slot = self.find(b, key, h).expect_err("term absent before growing");
                 }
                 self.arena.push_str(term);
                 self.starts.push(self.arena.len());
-                self.slots[slot] = tag_of(h) | (id as u64 + 1);
+                self.slots[slot] = Slot { key, id1: id as u32 + 1 };
                 Ok(id as u32)
             }
         }
@@ -164,23 +258,23 @@ impl TermIndex {
     /// Doubles the table and re-places every term.
     fn grow(&mut self) {
         let n = self.slots.len() * 2;
-        self.slots = vec![0; n];
+        self.slots = vec![Slot::default(); n];
         self.shift = 64 - n.trailing_zeros();
         for id in 0..self.len() {
             // Terms are distinct: each goes to the first empty slot from its home slot.
-            let h = hash_term(self.term_bytes(id));
+            let (key, h) = key_and_hash(self.term_bytes(id));
             let mut i = (h >> self.shift) as usize;
-            while self.slots[i] != 0 {
+            while self.slots[i].id1 != 0 {
                 i = (i + 1) & (n - 1);
             }
-            self.slots[i] = tag_of(h) | (id as u64 + 1);
+            self.slots[i] = Slot { key, id1: id as u32 + 1 };
         }
     }
 
     /// Bytes held (arena, offsets and table), for size reports.
     #[cfg(test)]
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.arena.capacity() + self.starts.capacity() * 8 + self.slots.capacity() * 8
+        self.arena.capacity() + self.starts.capacity() * 8 + self.slots.capacity() * 16
     }
 }
 

@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::term_index::TermIndex;
+use super::analyzer::Terms;
+use super::term_index::{Hashed, TermIndex, hashed};
 use crate::error::{Error, Result};
 
 /// Terms and their output columns: term `i` is column `i`. A fitted vocabulary lists its terms
@@ -52,6 +53,25 @@ impl Vocabulary {
         self.index.get(term)
     }
 
+    /// Calls `hit(col)` for the column of every term of `terms` that is in the vocabulary, in
+    /// order (the lookup of an analyzed document). Hashes are computed and table slots prefetched
+    /// a batch of terms ahead of the lookups, so that the cache misses of a large vocabulary
+    /// overlap instead of adding up.
+    #[inline]
+    pub fn for_each_column(&self, terms: Terms<'_>, mut hit: impl FnMut(u32)) {
+        let mut index = &self.index;
+        for_each_hashed_batch(
+            terms,
+            &mut index,
+            |index, hv| index.prefetch(hv),
+            |index, t, hv| {
+                if let Some(col) = index.get_hashed(t, hv) {
+                    hit(col);
+                }
+            },
+        );
+    }
+
     /// The term of column `col`, or `None` when `col >= len`.
     pub fn term(&self, col: usize) -> Option<&str> {
         (col < self.len()).then(|| self.index.term(col as u32))
@@ -60,6 +80,35 @@ impl Vocabulary {
     /// The terms in column order.
     pub fn terms(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
         (0..self.len() as u32).map(|i| self.index.term(i))
+    }
+}
+
+/// Prefetch distance: terms hashed (and their slots prefetched) before the first is looked up.
+const BATCH: usize = 16;
+
+/// Calls `ahead(state, hash)` on each term of `terms` a batch before `then(state, term, hash)`:
+/// the pattern that lets lookups in a large table overlap their cache misses.
+#[inline(always)]
+pub(crate) fn for_each_hashed_batch<'a, S>(
+    terms: Terms<'a>,
+    state: &mut S,
+    ahead: impl Fn(&S, Hashed),
+    mut then: impl FnMut(&mut S, &'a str, Hashed),
+) {
+    let n = terms.len();
+    let mut start = 0;
+    while start < n {
+        let end = (start + BATCH).min(n);
+        let mut batch = [Hashed::default(); BATCH];
+        for (k, slot) in (start..end).zip(batch.iter_mut()) {
+            let hv = hashed(terms.get(k));
+            ahead(state, hv);
+            *slot = hv;
+        }
+        for (k, &hv) in (start..end).zip(batch.iter()) {
+            then(state, terms.get(k), hv);
+        }
+        start = end;
     }
 }
 
