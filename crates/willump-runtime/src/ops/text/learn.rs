@@ -131,8 +131,8 @@ impl SeenTerms {
                 continue;
             };
             let prefetch = |terms: &TermIndex, hv| terms.prefetch(hv);
-            for_each_hashed_batch(doc_terms, &mut terms, prefetch, |terms, t, hv| {
-                let id = terms.intern_hashed(t, hv) as usize;
+            for_each_hashed_batch(doc_terms, &mut terms, prefetch, |terms, doc_terms, k, hv| {
+                let id = terms.intern_hashed(doc_terms.get(k), hv) as usize;
                 if id == df.len() {
                     df.push(0);
                     tf.push(0);

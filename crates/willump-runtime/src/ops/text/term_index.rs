@@ -23,12 +23,16 @@ fn fold_mul(a: u64, b: u64) -> u64 {
 
 #[inline(always)]
 fn read8(b: &[u8], i: usize) -> u64 {
-    u64::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3], b[i + 4], b[i + 5], b[i + 6], b[i + 7]])
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[i..i + 8]);
+    u64::from_le_bytes(w)
 }
 
 #[inline(always)]
 fn read4(b: &[u8], i: usize) -> u64 {
-    u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]) as u64
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&b[i..i + 4]);
+    u32::from_le_bytes(w) as u64
 }
 
 /// The hash of a term of 8 bytes or more (shorter terms hash their packed key).
@@ -97,6 +101,21 @@ pub(crate) struct Hashed {
 pub(crate) fn hashed(term: &str) -> Hashed {
     let (key, h) = key_and_hash(term.as_bytes());
     Hashed { key, h }
+}
+
+/// The key and hash of the term `text[s..e]`, equal to [`hashed`] of that slice. A short term
+/// with 8 readable bytes from its start is packed with one unaligned load and a mask (the common
+/// case for character n-grams and words inside a document).
+#[inline(always)]
+pub(crate) fn hashed_span(text: &[u8], s: usize, e: usize) -> Hashed {
+    let len = e - s;
+    if len <= 7 && s + 8 <= text.len() {
+        let key = (read8(text, s) & ((1u64 << (8 * len)) - 1)) | (len as u64) << 56;
+        Hashed { key, h: fold_mul(key ^ K0, K1) }
+    } else {
+        let (key, h) = key_and_hash(&text[s..e]);
+        Hashed { key, h }
+    }
 }
 
 /// Equality of two byte strings, with a branch-light path for 8 to 16 bytes (the long words).
@@ -172,13 +191,13 @@ impl TermIndex {
     /// The id of `term`, if present.
     #[inline]
     pub(crate) fn get(&self, term: &str) -> Option<u32> {
-        self.get_hashed(term, hashed(term))
+        self.get_hashed(term.as_bytes(), hashed(term))
     }
 
-    /// The id of `term` whose [`hashed`] value is `hv`, if present.
+    /// The id of the term with bytes `term` and [`hashed`] value `hv`, if present.
     #[inline(always)]
-    pub(crate) fn get_hashed(&self, term: &str, hv: Hashed) -> Option<u32> {
-        self.find(term.as_bytes(), hv.key, hv.h).ok()
+    pub(crate) fn get_hashed(&self, term: &[u8], hv: Hashed) -> Option<u32> {
+        self.find(term, hv.key, hv.h).ok()
     }
 
     /// Asks the CPU to start loading the home slot of `hv`, so that a lookup a few terms later
@@ -302,6 +321,18 @@ mod tests {
         assert_eq!(t.insert(""), Ok(3001));
         assert_eq!(t.get(""), Some(3001));
         assert!(t.heap_bytes() > 0);
+    }
+
+    #[test]
+    fn span_hash_equals_slice_hash() {
+        let text = "abcdefghijklmnopqrstuvwxyz é日本 0123456789";
+        let b = text.as_bytes();
+        for s in 0..b.len() {
+            for e in s..b.len().min(s + 20) {
+                let (x, y) = (hashed_span(b, s, e), key_and_hash(&b[s..e]));
+                assert_eq!((x.key, x.h), y, "{s}..{e}");
+            }
+        }
     }
 
     #[test]

@@ -20,33 +20,53 @@ use crate::value::StringColumn;
 /// the spans address a larger buffer that `s` is a part of.
 pub fn token_spans(s: &str, base: u32, out: &mut Vec<(u32, u32)>) {
     let bytes = s.as_bytes();
+    let n = bytes.len();
     let mut i = 0;
-    let mut run_start = 0;
-    let mut run_chars = 0usize;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let (word, width) = if b < 0x80 {
-            (is_ascii_word_byte(b), 1)
-        } else {
-            // `i` is always a character boundary: it advances by whole characters.
-            let c = s[i..].chars().next().unwrap_or('\0');
-            (is_word_char(c), c.len_utf8())
-        };
-        if word {
-            if run_chars == 0 {
-                run_start = i;
-            }
-            run_chars += 1;
-        } else {
-            if run_chars >= 2 {
-                out.push((base + run_start as u32, base + i as u32));
-            }
-            run_chars = 0;
+    while i < n {
+        // skip to the next word character
+        let (word, width) = class_at(s, i);
+        if !word {
+            i += width;
+            continue;
         }
+        // take the whole run, counting code points
+        let start = i;
+        let mut chars = 1usize;
         i += width;
+        while i < n {
+            let b = bytes[i];
+            if b < 0x80 {
+                if !is_ascii_word_byte(b) {
+                    break;
+                }
+                i += 1;
+            } else {
+                let (word, width) = class_at(s, i);
+                if !word {
+                    break;
+                }
+                i += width;
+            }
+            chars += 1;
+        }
+        if chars >= 2 {
+            out.push((base + start as u32, base + i as u32));
+        }
+        // `i` is at a non-word character (or the end): the outer loop skips it
     }
-    if run_chars >= 2 {
-        out.push((base + run_start as u32, base + bytes.len() as u32));
+}
+
+/// Whether the character at byte `i` of `s` (a character boundary) is a word character, and its
+/// width in bytes.
+#[inline(always)]
+fn class_at(s: &str, i: usize) -> (bool, usize) {
+    let b = s.as_bytes()[i];
+    if b < 0x80 {
+        (is_ascii_word_byte(b), 1)
+    } else {
+        // `i` is always a character boundary: callers advance by whole characters.
+        let c = s[i..].chars().next().unwrap_or('\0');
+        (is_word_char(c), c.len_utf8())
     }
 }
 

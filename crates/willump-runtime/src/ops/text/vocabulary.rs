@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::analyzer::Terms;
-use super::term_index::{Hashed, TermIndex, hashed};
+use super::term_index::{Hashed, TermIndex, hashed_span};
 use crate::error::{Error, Result};
 
 /// Terms and their output columns: term `i` is column `i`. A fitted vocabulary lists its terms
@@ -64,8 +64,9 @@ impl Vocabulary {
             terms,
             &mut index,
             |index, hv| index.prefetch(hv),
-            |index, t, hv| {
-                if let Some(col) = index.get_hashed(t, hv) {
+            |index, terms, k, hv| {
+                let (s, e) = terms.spans[k];
+                if let Some(col) = index.get_hashed(&terms.text.as_bytes()[s as usize..e as usize], hv) {
                     hit(col);
                 }
             },
@@ -86,27 +87,30 @@ impl Vocabulary {
 /// Prefetch distance: terms hashed (and their slots prefetched) before the first is looked up.
 const BATCH: usize = 16;
 
-/// Calls `ahead(state, hash)` on each term of `terms` a batch before `then(state, term, hash)`:
-/// the pattern that lets lookups in a large table overlap their cache misses.
+/// Calls `ahead(state, hash)` on each term `k` of `terms` a batch before
+/// `then(state, terms, k, hash)`: the pattern that lets lookups in a large table overlap their
+/// cache misses.
 #[inline(always)]
 pub(crate) fn for_each_hashed_batch<'a, S>(
     terms: Terms<'a>,
     state: &mut S,
     ahead: impl Fn(&S, Hashed),
-    mut then: impl FnMut(&mut S, &'a str, Hashed),
+    mut then: impl FnMut(&mut S, Terms<'a>, usize, Hashed),
 ) {
+    let text = terms.text.as_bytes();
     let n = terms.len();
     let mut start = 0;
     while start < n {
         let end = (start + BATCH).min(n);
         let mut batch = [Hashed::default(); BATCH];
         for (k, slot) in (start..end).zip(batch.iter_mut()) {
-            let hv = hashed(terms.get(k));
+            let (s, e) = terms.spans[k];
+            let hv = hashed_span(text, s as usize, e as usize);
             ahead(state, hv);
             *slot = hv;
         }
         for (k, &hv) in (start..end).zip(batch.iter()) {
-            then(state, terms.get(k), hv);
+            then(state, terms, k, hv);
         }
         start = end;
     }
