@@ -97,8 +97,8 @@ pub struct CountVectorizerParams {
     /// Keep only terms in at least this many (or this fraction of) documents. Default:
     /// `Count(1)`. Ignored with a fixed vocabulary.
     pub min_df: DocFrequency,
-    /// Keep only the this many terms with the highest total count over the fitted documents.
-    /// Default: `None` (all). Ignored with a fixed vocabulary.
+    /// Keep only this many terms: those with the highest total count over the fitted documents
+    /// (ties broken by term, ascending). Default: `None` (all). Ignored with a fixed vocabulary.
     pub max_features: Option<usize>,
     /// Record 1 for every present term instead of its count. Default: `false`.
     pub binary: bool,

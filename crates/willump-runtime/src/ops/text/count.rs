@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use willump_ir::params::text::CountVectorizerParams;
 
 use super::analyzer::{Docs, TermAnalyzer};
-use super::learn::learn;
+use super::learn::{FitMatrix, learn, with_matrix};
 use super::tokenize::TokenColumn;
 use super::vocabulary::Vocabulary;
 use super::weighting::{Weighting, vectorize};
@@ -19,6 +19,9 @@ use crate::value::{CsrMatrix, StringColumn};
 /// the vocabulary are ignored. A null document is an all-zero row; in a fit it counts as a
 /// document that contains no term (as scikit-learn treats `""`): it adds to the number of
 /// documents that fractional `min_df` / `max_df` are taken of.
+///
+/// There is no unfitted state: a value of this type only comes out of a fit (or a fixed
+/// vocabulary), so transforming before fitting cannot be written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CountVectorizer {
     params: CountVectorizerParams,
@@ -41,27 +44,27 @@ impl CountVectorizer {
 
     /// Fits and returns the count matrix of the fitted documents in one pass over them.
     pub fn fit_transform(params: &CountVectorizerParams, docs: &StringColumn) -> Result<(Self, CsrMatrix)> {
-        Self::fit_docs("CountVectorizer::fit_transform", params, Docs::Text(docs), true)
-            .map(|(v, m)| (v, m.unwrap_or_else(|| CsrMatrix::zeros(0, 0))))
+        Self::fit_docs("CountVectorizer::fit_transform", params, Docs::Text(docs), true).and_then(with_matrix)
     }
 
     /// [`fit_transform`](Self::fit_transform) on pre-tokenized documents.
     pub fn fit_transform_tokens(params: &CountVectorizerParams, tokens: &TokenColumn) -> Result<(Self, CsrMatrix)> {
         Self::fit_docs("CountVectorizer::fit_transform_tokens", params, Docs::Tokens(tokens), true)
-            .map(|(v, m)| (v, m.unwrap_or_else(|| CsrMatrix::zeros(0, 0))))
+            .and_then(with_matrix)
     }
 
+    /// Fits on `docs`; with `keep_rows`, also the matrix of the fitted documents.
     fn fit_docs(
         op: &str,
         params: &CountVectorizerParams,
         docs: Docs<'_>,
         keep_rows: bool,
-    ) -> Result<(Self, Option<CsrMatrix>)> {
+    ) -> Result<(Self, FitMatrix)> {
         let mut analyzer = TermAnalyzer::for_op(op, &params.analysis)?;
         let learned = learn(op, params, &mut analyzer, docs, keep_rows)?;
         let v = CountVectorizer { params: params.clone(), vocabulary: learned.vocabulary };
         let m = learned.rows.map(|r| r.to_csr(v.vocabulary.len(), &v.weighting()));
-        Ok((v, m))
+        Ok((v, m.ok_or(op.to_string())))
     }
 
     fn weighting(&self) -> Weighting<'static> {

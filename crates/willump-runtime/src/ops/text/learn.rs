@@ -14,6 +14,7 @@ use super::term_index::TermIndex;
 use super::vocabulary::{Vocabulary, for_each_hashed_batch};
 use super::weighting::{CountRows, count_rows};
 use crate::error::{Error, Result};
+use crate::value::CsrMatrix;
 
 /// A fitted vocabulary with what a fit learns along with it.
 #[derive(Debug)]
@@ -26,6 +27,15 @@ pub(crate) struct Learned {
     pub n_docs: usize,
     /// The count matrix of the fitted documents, when asked for.
     pub rows: Option<CountRows>,
+}
+
+/// The matrix of a fit's documents, or (when the fit did not keep its counts) the fitting op.
+pub(crate) type FitMatrix = std::result::Result<CsrMatrix, String>;
+
+/// The fitted value and its matrix. The `Err` arm is unreachable when the fit kept its counts
+/// (every `fit_transform` does); it is an error rather than a panic all the same.
+pub(crate) fn with_matrix<V>((v, m): (V, FitMatrix)) -> Result<(V, CsrMatrix)> {
+    m.map(|m| (v, m)).map_err(|op| Error::op(op, "internal error: the fitted documents' counts were not kept"))
 }
 
 /// Checks the count parameters for `op` (ranges of `min_df`, `max_df`, `max_features`, as

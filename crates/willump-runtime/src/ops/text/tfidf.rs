@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use willump_ir::params::text::TfidfVectorizerParams;
 
 use super::analyzer::{Docs, TermAnalyzer};
-use super::learn::learn;
+use super::learn::{FitMatrix, learn, with_matrix};
 use super::tokenize::TokenColumn;
 use super::vocabulary::Vocabulary;
 use super::weighting::{Weighting, vectorize};
@@ -50,29 +50,29 @@ impl TfidfVectorizer {
 
     /// Fits and returns the TF-IDF matrix of the fitted documents, analyzing them once.
     pub fn fit_transform(params: &TfidfVectorizerParams, docs: &StringColumn) -> Result<(Self, CsrMatrix)> {
-        Self::fit_docs("TfidfVectorizer::fit_transform", params, Docs::Text(docs), true)
-            .map(|(v, m)| (v, m.unwrap_or_else(|| CsrMatrix::zeros(0, 0))))
+        Self::fit_docs("TfidfVectorizer::fit_transform", params, Docs::Text(docs), true).and_then(with_matrix)
     }
 
     /// [`fit_transform`](Self::fit_transform) on pre-tokenized documents.
     pub fn fit_transform_tokens(params: &TfidfVectorizerParams, tokens: &TokenColumn) -> Result<(Self, CsrMatrix)> {
         Self::fit_docs("TfidfVectorizer::fit_transform_tokens", params, Docs::Tokens(tokens), true)
-            .map(|(v, m)| (v, m.unwrap_or_else(|| CsrMatrix::zeros(0, 0))))
+            .and_then(with_matrix)
     }
 
+    /// Fits on `docs`; with `keep_rows`, also the matrix of the fitted documents.
     fn fit_docs(
         op: &str,
         params: &TfidfVectorizerParams,
         docs: Docs<'_>,
         keep_rows: bool,
-    ) -> Result<(Self, Option<CsrMatrix>)> {
+    ) -> Result<(Self, FitMatrix)> {
         let mut analyzer = TermAnalyzer::for_op(op, &params.count.analysis)?;
         let learned = learn(op, &params.count, &mut analyzer, docs, keep_rows)?;
         let idf =
             params.use_idf.then(|| learned.df.iter().map(|&df| idf(df, learned.n_docs, params.smooth_idf)).collect());
         let v = TfidfVectorizer { params: params.clone(), vocabulary: learned.vocabulary, idf };
         let m = learned.rows.map(|r| r.to_csr(v.vocabulary.len(), &v.weighting()));
-        Ok((v, m))
+        Ok((v, m.ok_or(op.to_string())))
     }
 
     fn weighting(&self) -> Weighting<'_> {
