@@ -6,7 +6,7 @@ use willump_ir::params::text::{Analyzer, AnalyzerParams};
 
 use super::lowercase::lowercase_into;
 use super::ngrams::{char_ngram_spans, char_wb_ngram_spans, collapse_whitespace_into, word_ngram_spans};
-use super::tokenize::{TokenColumn, token_spans};
+use super::tokenize::{TokenColumn, for_each_token};
 use crate::error::{Error, Result};
 use crate::value::StringColumn;
 
@@ -46,11 +46,11 @@ pub struct TermAnalyzer {
     /// the joined word n-grams (word), the collapsed document (char), the padded words (char_wb).
     buf: String,
     /// The current document's terms, as spans into `buf`.
-    spans: Vec<(u32, u32)>,
+    spans: Vec<(usize, usize)>,
     /// Token spans into `buf` (word analyzer).
-    tokens: Vec<(u32, u32)>,
+    tokens: Vec<(usize, usize)>,
     /// Code-point boundaries.
-    bounds: Vec<u32>,
+    bounds: Vec<usize>,
 }
 
 /// The terms of one document: byte spans into one text (see [`TermAnalyzer::analyze`]).
@@ -59,7 +59,7 @@ pub struct Terms<'a> {
     /// The text the spans index.
     pub text: &'a str,
     /// One `(start, end)` per term, in scikit-learn's order.
-    pub spans: &'a [(u32, u32)],
+    pub spans: &'a [(usize, usize)],
 }
 
 impl<'a> Terms<'a> {
@@ -67,7 +67,7 @@ impl<'a> Terms<'a> {
     #[inline]
     pub fn get(&self, k: usize) -> &'a str {
         let (s, e) = self.spans[k];
-        &self.text[s as usize..e as usize]
+        &self.text[s..e]
     }
 
     /// Number of terms.
@@ -151,7 +151,7 @@ impl TermAnalyzer {
                     buf.push_str(doc);
                 }
                 tokens.clear();
-                token_spans(buf, 0, tokens);
+                for_each_token(buf, |s, e| tokens.push((s, e)));
                 word_ngram_spans(buf, tokens, range, spans);
             }
             Analyzer::Char => {
@@ -173,7 +173,7 @@ impl TermAnalyzer {
         spans.clear();
         buf.push_str(text);
         tokens.clear();
-        tokens.extend(token_spans.iter().map(|&(s, e)| (s - base, e - base)));
+        tokens.extend(token_spans.iter().map(|&(s, e)| ((s - base) as usize, (e - base) as usize)));
         word_ngram_spans(buf, tokens, params.ngram_range, spans);
         Terms { text: buf, spans }
     }

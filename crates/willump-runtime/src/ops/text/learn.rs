@@ -130,7 +130,7 @@ impl SeenTerms {
         // For each term, the last document it was seen in (+1; 0 = never) and its position in
         // that document's row, so a document's counts need no per-document reset.
         let mut last_doc: Vec<u32> = Vec::new();
-        let mut pos_in_row: Vec<u32> = Vec::new();
+        let mut pos_in_row: Vec<usize> = Vec::new();
         let mut rows = CountRows::new();
         let n_docs = docs.len();
         for i in 0..n_docs {
@@ -156,7 +156,7 @@ impl SeenTerms {
                         tf[id] += 1;
                     }
                     if keep_rows {
-                        pos_in_row[id] = (rows.cols.len() - row_start) as u32;
+                        pos_in_row[id] = rows.cols.len() - row_start;
                         rows.cols.push(id as u32);
                         rows.counts.push(0);
                     }
@@ -165,7 +165,7 @@ impl SeenTerms {
                     tf[id] += 1;
                 }
                 if keep_rows {
-                    rows.counts[row_start + pos_in_row[id] as usize] += 1;
+                    rows.counts[row_start + pos_in_row[id]] += 1;
                 }
             });
             rows.indptr.push(rows.cols.len());

@@ -44,5 +44,5 @@ pub use normalize::normalize_row;
 /// The Unicode version of the character tables (Python 3.11's `unicodedata.unidata_version`).
 pub use py_unicode::UNICODE_VERSION as PYTHON_UNICODE_VERSION;
 pub use tfidf::{TfidfVectorizer, idf};
-pub use tokenize::{TokenColumn, token_spans, tokenize, tokenize_owned};
+pub use tokenize::{TokenColumn, for_each_token, tokenize, tokenize_owned};
 pub use vocabulary::Vocabulary;

@@ -54,26 +54,26 @@ fn flush_run(s: &str, copied: &mut usize, start: usize, end: usize, chars: usize
 }
 
 /// Fills `bounds` with the byte offset of every code point of `s`, then `s.len()`.
-fn char_bounds(s: &str, bounds: &mut Vec<u32>) {
+fn char_bounds(s: &str, bounds: &mut Vec<usize>) {
     bounds.clear();
-    bounds.extend(s.char_indices().map(|(i, _)| i as u32));
-    bounds.push(s.len() as u32);
+    bounds.extend(s.char_indices().map(|(i, _)| i));
+    bounds.push(s.len());
 }
 
 /// Appends the spans (shifted by `base`) of every run of `n` consecutive code points of `text`,
 /// for each `n` in `min_n..=max_n`, shorter first.
 fn code_point_runs(
     text: &str,
-    base: u32,
+    base: usize,
     min_n: usize,
     max_n: usize,
-    bounds: &mut Vec<u32>,
-    out: &mut Vec<(u32, u32)>,
+    bounds: &mut Vec<usize>,
+    out: &mut Vec<(usize, usize)>,
 ) {
     if text.is_ascii() {
         let len = text.len();
         for n in min_n..=max_n.min(len) {
-            out.extend((0..=len - n).map(|i| (base + i as u32, base + (i + n) as u32)));
+            out.extend((0..=len - n).map(|i| (base + i, base + i + n)));
         }
         return;
     }
@@ -88,7 +88,7 @@ fn code_point_runs(
 /// whitespace collapsing, which the caller does with [`collapse_whitespace_into`]): for each `n`
 /// in the range, up to the text's length in code points, every run of `n` consecutive code
 /// points.
-pub fn char_ngram_spans(text: &str, range: NgramRange, bounds: &mut Vec<u32>, out: &mut Vec<(u32, u32)>) {
+pub fn char_ngram_spans(text: &str, range: NgramRange, bounds: &mut Vec<usize>, out: &mut Vec<(usize, usize)>) {
     code_point_runs(text, 0, range.min_n, range.max_n, bounds, out);
 }
 
@@ -101,8 +101,8 @@ pub fn char_wb_ngram_spans(
     text: &str,
     range: NgramRange,
     buf: &mut String,
-    bounds: &mut Vec<u32>,
-    out: &mut Vec<(u32, u32)>,
+    bounds: &mut Vec<usize>,
+    out: &mut Vec<(usize, usize)>,
 ) {
     for word in py_split_whitespace(text) {
         let start = buf.len();
@@ -114,10 +114,10 @@ pub fn char_wb_ngram_spans(
         // n-grams shorter than the padded word, then the whole word once if the range reaches it
         let short_max = range.max_n.min(w_len - 1);
         if range.min_n <= short_max {
-            code_point_runs(padded, start as u32, range.min_n, short_max, bounds, out);
+            code_point_runs(padded, start, range.min_n, short_max, bounds, out);
         }
         if range.max_n >= w_len {
-            out.push((start as u32, buf.len() as u32));
+            out.push((start, buf.len()));
         }
     }
 }
@@ -132,9 +132,9 @@ pub fn py_split_whitespace(s: &str) -> impl Iterator<Item = &str> + '_ {
 /// every run of `n` consecutive tokens joined by one space. Where `buf` already has exactly one
 /// space between the tokens of an n-gram, the n-gram is that slice of `buf`; otherwise it is
 /// joined at the end of `buf`.
-pub fn word_ngram_spans(buf: &mut String, tokens: &[(u32, u32)], range: NgramRange, out: &mut Vec<(u32, u32)>) {
+pub fn word_ngram_spans(buf: &mut String, tokens: &[(usize, usize)], range: NgramRange, out: &mut Vec<(usize, usize)>) {
     let single_space_after =
-        |buf: &str, k: usize| tokens[k + 1].0 == tokens[k].1 + 1 && buf.as_bytes()[tokens[k].1 as usize] == b' ';
+        |buf: &str, k: usize| tokens[k + 1].0 == tokens[k].1 + 1 && buf.as_bytes()[tokens[k].1] == b' ';
     for n in range.min_n..=range.max_n.min(tokens.len()) {
         for i in 0..=tokens.len() - n {
             if n == 1 {
@@ -148,9 +148,9 @@ pub fn word_ngram_spans(buf: &mut String, tokens: &[(u32, u32)], range: NgramRan
                         buf.push(' ');
                     }
                     // the tokens lie before `start`: copy within the buffer
-                    buf.extend_from_within(s as usize..e as usize);
+                    buf.extend_from_within(s..e);
                 }
-                out.push((start as u32, buf.len() as u32));
+                out.push((start, buf.len()));
             }
         }
     }
@@ -160,8 +160,8 @@ pub fn word_ngram_spans(buf: &mut String, tokens: &[(u32, u32)], range: NgramRan
 mod tests {
     use super::*;
 
-    fn texts<'a>(buf: &'a str, spans: &[(u32, u32)]) -> Vec<&'a str> {
-        spans.iter().map(|&(s, e)| &buf[s as usize..e as usize]).collect()
+    fn texts<'a>(buf: &'a str, spans: &[(usize, usize)]) -> Vec<&'a str> {
+        spans.iter().map(|&(s, e)| &buf[s..e]).collect()
     }
 
     #[test]

@@ -14,11 +14,11 @@ use super::chars::{is_ascii_word_byte, is_word_char};
 use crate::error::{Error, Result};
 use crate::value::StringColumn;
 
-/// Appends the byte spans `(start, end)` of the tokens of `s`, each shifted by `base`, to `out`.
+/// Calls `f(start, end)` with the byte span of every token of `s`, in order.
 ///
-/// A token is a maximal run of Python `\w` characters of at least two code points. `base` lets
-/// the spans address a larger buffer that `s` is a part of.
-pub fn token_spans(s: &str, base: u32, out: &mut Vec<(u32, u32)>) {
+/// A token is a maximal run of Python `\w` characters of at least two code points.
+#[inline]
+pub fn for_each_token(s: &str, mut f: impl FnMut(usize, usize)) {
     let bytes = s.as_bytes();
     let n = bytes.len();
     let mut i = 0;
@@ -50,7 +50,7 @@ pub fn token_spans(s: &str, base: u32, out: &mut Vec<(u32, u32)>) {
             chars += 1;
         }
         if chars >= 2 {
-            out.push((base + start as u32, base + i as u32));
+            f(start, i);
         }
         // `i` is at a non-word character (or the end): the outer loop skips it
     }
@@ -225,7 +225,9 @@ pub fn tokenize_owned(col: StringColumn) -> Result<TokenColumn> {
     row_offsets.push(0u32);
     for i in 0..col.len() {
         if col.is_valid(i) {
-            token_spans(col.value(i), col.offsets()[i], &mut spans);
+            // Offsets into the column's buffer, which is under 4 GiB: they fit u32.
+            let base = col.offsets()[i];
+            for_each_token(col.value(i), |s, e| spans.push((base + s as u32, base + e as u32)));
         }
         // A token takes at least two bytes and the buffer is under 4 GiB: this always fits.
         let end = u32::try_from(spans.len())
@@ -241,8 +243,8 @@ mod tests {
 
     fn toks(s: &str) -> Vec<&str> {
         let mut v = Vec::new();
-        token_spans(s, 0, &mut v);
-        v.into_iter().map(|(a, b)| &s[a as usize..b as usize]).collect()
+        for_each_token(s, |a, b| v.push(&s[a..b]));
+        v
     }
 
     #[test]

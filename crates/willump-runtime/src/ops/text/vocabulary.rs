@@ -66,7 +66,7 @@ impl Vocabulary {
             |index, hv| index.prefetch(hv),
             |index, terms, k, hv| {
                 let (s, e) = terms.spans[k];
-                if let Some(col) = index.get_hashed(&terms.text.as_bytes()[s as usize..e as usize], hv) {
+                if let Some(col) = index.get_hashed(&terms.text.as_bytes()[s..e], hv) {
                     hit(col);
                 }
             },
@@ -105,7 +105,7 @@ pub(crate) fn for_each_hashed_batch<'a, S>(
         let mut batch = [Hashed::default(); BATCH];
         for (k, slot) in (start..end).zip(batch.iter_mut()) {
             let (s, e) = terms.spans[k];
-            let hv = hashed_span(text, s as usize, e as usize);
+            let hv = hashed_span(text, s, e);
             ahead(state, hv);
             *slot = hv;
         }
