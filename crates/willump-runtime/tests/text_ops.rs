@@ -562,3 +562,27 @@ proptest! {
         assert_dense_close(&m, &ref_hashing(&p, &docs));
     }
 }
+
+#[test]
+fn one_row_queries_equal_the_batch_rows() {
+    // A vocabulary much larger than the batch takes the sparse row counter; a batch the dense one.
+    let docs: Vec<String> =
+        (0..300).map(|i| format!("w{i} w{} shared Shared x{} é{}", i * 7 % 300, i % 13, i % 5)).collect();
+    let c = StringColumn::from_strs(&docs);
+    for analyzer in [Analyzer::Word, Analyzer::Char, Analyzer::CharWb] {
+        let p = TfidfVectorizerParams {
+            count: CountVectorizerParams {
+                analysis: AnalyzerParams { analyzer, ngram_range: NgramRange::new(1, 3), lowercase: true },
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let v = TfidfVectorizer::fit(&p, &c).unwrap();
+        assert!(v.vocabulary().len() > 64, "{}", v.vocabulary().len());
+        let batch = v.transform(&c).unwrap();
+        for i in [0, 1, 150, 299] {
+            let one = v.transform(&StringColumn::from_strs(&[docs[i].as_str()])).unwrap();
+            assert_eq!(one.row(0), batch.row(i), "{analyzer:?} row {i}");
+        }
+    }
+}

@@ -94,7 +94,7 @@ impl CountRows {
 /// Counts the vocabulary's terms in every document, in column order per row.
 pub(crate) fn count_rows(analyzer: &mut TermAnalyzer, docs: Docs<'_>, vocab: &Vocabulary) -> CountRows {
     let mut rows = CountRows::new();
-    let mut counter = RowCounter::new(vocab.len());
+    let mut counter = RowCounter::new(vocab.len(), docs.len());
     for i in 0..docs.len() {
         if let Some(terms) = analyzer.row_terms(docs, i) {
             vocab.for_each_column(terms, |col| counter.add(col));
@@ -129,7 +129,7 @@ pub(crate) fn vectorize(
 ) -> CsrMatrix {
     let n = docs.len();
     let mut b = CsrBuilder::with_capacity(vocab.len(), n, 0);
-    let mut counter = RowCounter::new(vocab.len());
+    let mut counter = RowCounter::new(vocab.len(), n);
     for i in 0..n {
         if i == SIZE_SAMPLE_ROWS {
             reserve_estimate(&mut b, i, n);
