@@ -115,6 +115,14 @@ fn bench_text_ops(c: &mut Criterion) {
     g.bench_function("word_hashing_2p20", |b| b.iter(|| black_box(hashing.transform(&docs).unwrap())));
     g.finish();
 
+    // One-row calls (a point query): a typical document, alone in its column.
+    let one = StringColumn::from_strs(&[docs.get(docs.len() / 2).unwrap_or("")]);
+    let mut g = c.benchmark_group("text_ops/one_row");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("word_1gram_tfidf", |b| b.iter(|| black_box(word.transform(&one).unwrap())));
+    g.bench_function("char_2_5gram_tfidf", |b| b.iter(|| black_box(chars.transform(&one).unwrap())));
+    g.finish();
+
     let mut g = c.benchmark_group("text_ops/steps");
     g.throughput(Throughput::Elements(n)).sample_size(10);
     g.bench_function("lowercase", |b| b.iter(|| black_box(lowercase(&docs).unwrap())));
