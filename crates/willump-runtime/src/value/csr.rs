@@ -235,6 +235,18 @@ impl CsrBuilder {
         self.data.push(value);
     }
 
+    /// Reserves room for at least `additional` more entries (avoids repeated regrowth when the
+    /// final size can be estimated part way through).
+    pub fn reserve(&mut self, additional: usize) {
+        self.indices.reserve(additional);
+        self.data.reserve(additional);
+    }
+
+    /// Number of entries pushed so far (in finished and unfinished rows).
+    pub fn nnz(&self) -> usize {
+        self.indices.len()
+    }
+
     /// Ends the current row.
     #[inline]
     pub fn end_row(&mut self) {
