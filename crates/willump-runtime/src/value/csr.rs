@@ -12,12 +12,30 @@ use crate::error::{Error, Result};
 /// `n_cols`. Column indices within a row need not be sorted (see
 /// [`has_sorted_indices`](Self::has_sorted_indices)); explicit zeros may be stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "CsrParts")]
 pub struct CsrMatrix {
     n_rows: usize,
     n_cols: usize,
     indptr: Vec<usize>,
     indices: Vec<u32>,
     data: Vec<f64>,
+}
+
+/// The serialized form, checked by [`CsrMatrix::try_new`] on load.
+#[derive(Deserialize)]
+struct CsrParts {
+    n_rows: usize,
+    n_cols: usize,
+    indptr: Vec<usize>,
+    indices: Vec<u32>,
+    data: Vec<f64>,
+}
+
+impl TryFrom<CsrParts> for CsrMatrix {
+    type Error = Error;
+    fn try_from(p: CsrParts) -> Result<Self> {
+        CsrMatrix::try_new(p.n_rows, p.n_cols, p.indptr, p.indices, p.data)
+    }
 }
 
 impl CsrMatrix {
