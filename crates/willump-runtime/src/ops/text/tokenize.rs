@@ -206,6 +206,23 @@ impl TokenColumn {
         (self.text.value(i), self.text.offsets()[i])
     }
 
+    /// The rows at `rows`, in that order (rows may repeat). Errors when an index is out of range.
+    pub fn take(&self, rows: &[usize]) -> Result<TokenColumn> {
+        let text = self.text.take(rows)?;
+        let mut row_offsets = Vec::with_capacity(rows.len() + 1);
+        row_offsets.push(0u32);
+        let mut spans = Vec::with_capacity(rows.iter().map(|&r| self.row_spans(r).len()).sum());
+        for (new_row, &r) in rows.iter().enumerate() {
+            // Rebase each span from the old row's start to the new row's start.
+            let (old_base, new_base) = (self.text.offsets()[r], text.offsets()[new_row]);
+            spans.extend(self.row_spans(r).iter().map(|&(s, e)| (s - old_base + new_base, e - old_base + new_base)));
+            let end = u32::try_from(spans.len())
+                .map_err(|_| Error::invalid("take", "tokens", "more than 2^32 tokens in one column"))?;
+            row_offsets.push(end);
+        }
+        Ok(TokenColumn { text, row_offsets, spans })
+    }
+
     /// Row `i`'s tokens (none for a null row). Panics when `i >= len`.
     pub fn tokens(&self, i: usize) -> impl ExactSizeIterator<Item = &str> + '_ {
         let (text, base) = self.row_text(i);
