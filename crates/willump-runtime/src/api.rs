@@ -11,7 +11,9 @@
 use std::borrow::Cow;
 
 use ndarray::Array2;
-use willump_ir::params::numeric::{ArithOp, BucketRule, BucketizeParams, ClipParams, ConstArithParams, ConstSide, FillMissingParams};
+use willump_ir::params::numeric::{
+    ArithOp, BucketRule, BucketizeParams, ClipParams, ConstArithParams, ConstSide, FillMissingParams,
+};
 use willump_ir::params::table::{Scalar, StackOutput};
 
 pub use crate::ops::numeric::OneHotEncoder;

@@ -193,7 +193,11 @@ pub fn eval_node(graph: &Graph, id: NodeId, node: &Node, args: &[&Value], state:
 }
 
 /// The `n x 1` dense form of each numeric-column block (`None` for matrices, used in place).
-fn column_blocks(args: &[&Value], label: &str, arg_name: &dyn Fn(usize) -> String) -> Result<Vec<Option<ndarray::Array2<f64>>>> {
+fn column_blocks(
+    args: &[&Value],
+    label: &str,
+    arg_name: &dyn Fn(usize) -> String,
+) -> Result<Vec<Option<ndarray::Array2<f64>>>> {
     args.iter()
         .enumerate()
         .map(|(i, a)| match a {

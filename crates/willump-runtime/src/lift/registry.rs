@@ -161,9 +161,18 @@ fn register_ops(r: &mut Registry) {
             });
         };
     }
-    fn_!(api::lowercase, |a| match a { [x] => op(Op::Lowercase, vec![x.node()?]), _ => None? });
-    fn_!(api::tokenize, |a| match a { [x] => op(Op::Tokenize, vec![x.node()?]), _ => None? });
-    fn_!(api::arith, |a| match a { [x, o, y] => op(Op::Arith { op: c::arith(o)? }, vec![x.node()?, y.node()?]), _ => None? });
+    fn_!(api::lowercase, |a| match a {
+        [x] => op(Op::Lowercase, vec![x.node()?]),
+        _ => None?,
+    });
+    fn_!(api::tokenize, |a| match a {
+        [x] => op(Op::Tokenize, vec![x.node()?]),
+        _ => None?,
+    });
+    fn_!(api::arith, |a| match a {
+        [x, o, y] => op(Op::Arith { op: c::arith(o)? }, vec![x.node()?, y.node()?]),
+        _ => None?,
+    });
     fn_!(api::arith_const, |a| match a {
         [x, o, k] => op(Op::ArithConst { op: c::arith(o)?, value: c::f64_(k)?, const_left: false }, vec![x.node()?]),
         _ => None?,
@@ -172,7 +181,10 @@ fn register_ops(r: &mut Registry) {
         [k, o, x] => op(Op::ArithConst { op: c::arith(o)?, value: c::f64_(k)?, const_left: true }, vec![x.node()?]),
         _ => None?,
     });
-    fn_!(api::log1p, |a| match a { [x] => op(Op::Log1p, vec![x.node()?]), _ => None? });
+    fn_!(api::log1p, |a| match a {
+        [x] => op(Op::Log1p, vec![x.node()?]),
+        _ => None?,
+    });
     fn_!(api::clip, |a| match a {
         [x, lo, hi] => op(Op::Clip { lo: c::f64_(lo)?, hi: c::f64_(hi)? }, vec![x.node()?]),
         _ => None?,
@@ -193,11 +205,26 @@ fn register_ops(r: &mut Registry) {
         [names, cols] => op(Op::MakeTable { names: c::strings(names)? }, c::node_list(cols)?),
         _ => None?,
     });
-    fn_!(api::column, |a| match a { [t, n] => op(Op::GetColumn { name: c::string(n)? }, vec![t.node()?]), _ => None? });
-    fn_!(api::select, |a| match a { [t, n] => op(Op::Select { names: c::strings(n)? }, vec![t.node()?]), _ => None? });
-    fn_!(api::hconcat, |a| match a { [ts] => op(Op::Concat, c::node_list(ts)?), _ => None? });
-    fn_!(api::to_dense, |a| match a { [ps] => op(Op::ToDense, c::node_list(ps)?), _ => None? });
-    fn_!(api::hstack, |a| match a { [bs] => op(Op::Stack, c::node_list(bs)?), _ => None? });
+    fn_!(api::column, |a| match a {
+        [t, n] => op(Op::GetColumn { name: c::string(n)? }, vec![t.node()?]),
+        _ => None?,
+    });
+    fn_!(api::select, |a| match a {
+        [t, n] => op(Op::Select { names: c::strings(n)? }, vec![t.node()?]),
+        _ => None?,
+    });
+    fn_!(api::hconcat, |a| match a {
+        [ts] => op(Op::Concat, c::node_list(ts)?),
+        _ => None?,
+    });
+    fn_!(api::to_dense, |a| match a {
+        [ps] => op(Op::ToDense, c::node_list(ps)?),
+        _ => None?,
+    });
+    fn_!(api::hstack, |a| match a {
+        [bs] => op(Op::Stack, c::node_list(bs)?),
+        _ => None?,
+    });
 
     // Methods on state: vectorizers, the one-hot encoder, joins and aggregates.
     fn state<T: Send + Sync + 'static>(recv: &Arg) -> Option<(&'static str, Arc<T>)> {
@@ -242,9 +269,13 @@ fn register_ops(r: &mut Registry) {
     method!(api::LeftJoin, "transform", |recv, a| {
         let (name, j) = state::<api::LeftJoin>(recv)?;
         match a {
-            [t, keys] => {
-                with_state(Op::LeftJoin { state: STATE, keys: c::strings(keys)? }, vec![t.node()?], name, "join", BoundState::Join(j))
-            }
+            [t, keys] => with_state(
+                Op::LeftJoin { state: STATE, keys: c::strings(keys)? },
+                vec![t.node()?],
+                name,
+                "join",
+                BoundState::Join(j),
+            ),
             _ => None?,
         }
     });

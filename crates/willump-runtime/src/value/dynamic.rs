@@ -7,8 +7,8 @@ use ndarray::Array2;
 use willump_ir::Type;
 
 use super::{BoolColumn, Column, CsrMatrix, F64Column, I64Column, Matrix, MatrixRef, StringColumn, Table};
-use crate::ops::text::TokenColumn;
 use crate::error::{Error, Result};
+use crate::ops::text::TokenColumn;
 
 /// A Rust value the IR does not know (produced and consumed by user code), shared and typed by
 /// name.
