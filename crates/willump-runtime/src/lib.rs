@@ -5,6 +5,7 @@
 //! See ARCHITECTURE.md at the repository root for the map of the crates.
 
 pub mod error;
+pub mod metrics;
 pub mod models;
 pub mod rng;
 pub mod value;
