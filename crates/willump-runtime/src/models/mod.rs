@@ -12,6 +12,7 @@
 //! - [`Model::predict`] gives the class index (ties go to the lowest index) or the regressed value.
 
 mod design;
+mod gbdt;
 mod labels;
 mod linear;
 mod logistic;
@@ -19,10 +20,11 @@ mod optim;
 mod ridge;
 mod tree;
 
+pub use gbdt::{FeatureImportance, Gbdt, GbdtObjective, GbdtSpec};
 pub use linear::LinearParams;
 pub use logistic::{LogisticRegression, LogisticRegressionSpec, Penalty};
 pub use ridge::{LinearRegression, LinearRegressionSpec};
-pub use tree::{Decision, MissingType, Tree, TreeEnsemble, ZERO_THRESHOLD};
+pub use tree::{Decision, MissingType, Tree, TreeEnsemble, ZERO_THRESHOLD, categorical_goes_left, numerical_goes_left};
 
 use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
@@ -213,6 +215,8 @@ pub enum ModelSpec {
     LogisticRegression(LogisticRegressionSpec),
     /// [`LinearRegression`] (ridge when `alpha > 0`).
     LinearRegression(LinearRegressionSpec),
+    /// [`Gbdt`] (gradient-boosted trees).
+    Gbdt(GbdtSpec),
 }
 
 impl ModelSpec {
@@ -221,6 +225,7 @@ impl ModelSpec {
         Ok(match self {
             ModelSpec::LogisticRegression(s) => Box::new(s.fit(x, y)?),
             ModelSpec::LinearRegression(s) => Box::new(s.fit(x, y)?),
+            ModelSpec::Gbdt(s) => Box::new(s.fit(x, y)?),
         })
     }
 
@@ -229,6 +234,7 @@ impl ModelSpec {
         match self {
             ModelSpec::LogisticRegression(_) => "logistic_regression",
             ModelSpec::LinearRegression(_) => "linear_regression",
+            ModelSpec::Gbdt(_) => "gbdt",
         }
     }
 }
@@ -256,6 +262,15 @@ pub enum SavedModel {
         /// Its weights.
         params: LinearParams,
     },
+    /// A [`Gbdt`] (trained here or imported from LightGBM).
+    Gbdt {
+        /// Its hyper-parameters.
+        spec: GbdtSpec,
+        /// Its trees.
+        ensemble: TreeEnsemble,
+        /// Its feature importances.
+        importance: FeatureImportance,
+    },
 }
 
 impl SavedModel {
@@ -266,6 +281,7 @@ impl SavedModel {
                 Box::new(LogisticRegression::new(spec, params, n_iter, converged)?)
             }
             SavedModel::LinearRegression { spec, params } => Box::new(LinearRegression::new(spec, params)?),
+            SavedModel::Gbdt { spec, ensemble, importance } => Box::new(Gbdt::new(spec, ensemble, importance)?),
         })
     }
 
@@ -274,6 +290,7 @@ impl SavedModel {
         match self {
             SavedModel::LogisticRegression { .. } => "logistic_regression",
             SavedModel::LinearRegression { .. } => "linear_regression",
+            SavedModel::Gbdt { .. } => "gbdt",
         }
     }
 }
