@@ -14,6 +14,7 @@
 mod design;
 mod gbdt;
 mod labels;
+mod lightgbm;
 mod linear;
 mod logistic;
 mod optim;
@@ -21,6 +22,7 @@ mod ridge;
 mod tree;
 
 pub use gbdt::{FeatureImportance, Gbdt, GbdtObjective, GbdtSpec};
+pub use lightgbm::{load_lightgbm, load_lightgbm_file};
 pub use linear::LinearParams;
 pub use logistic::{LogisticRegression, LogisticRegressionSpec, Penalty};
 pub use ridge::{LinearRegression, LinearRegressionSpec};

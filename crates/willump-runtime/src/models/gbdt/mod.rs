@@ -285,7 +285,7 @@ impl Gbdt {
         {
             return Err(Error::Artifact(format!("{NAME}: multi-class task with {n_classes} classes")));
         }
-        if ensemble.trees.len() % ensemble.n_outputs() != 0 {
+        if !ensemble.trees.len().is_multiple_of(ensemble.n_outputs()) {
             return Err(Error::Artifact(format!(
                 "{NAME}: {} trees do not cycle through {} outputs",
                 ensemble.trees.len(),

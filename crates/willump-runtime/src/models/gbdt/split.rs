@@ -74,10 +74,10 @@ pub(crate) fn best_split(
         let nan = if fb.has_nan { h[nv] } else { [0.0; 3] };
         let try_nan_left = nan[2] > 0.0;
         let mut acc = [0.0; 3];
-        for t in 0..nv {
-            acc[0] += h[t][0];
-            acc[1] += h[t][1];
-            acc[2] += h[t][2];
+        for (t, e) in h[..nv].iter().enumerate() {
+            acc[0] += e[0];
+            acc[1] += e[1];
+            acc[2] += e[2];
             // NaN right (also the only option when there is no NaN in this leaf).
             if t + 1 < nv || fb.has_nan {
                 let right = [total[0] - acc[0], total[1] - acc[1], total[2] - acc[2]];
