@@ -18,6 +18,7 @@ mod lightgbm;
 mod linear;
 mod logistic;
 mod optim;
+mod persist;
 mod ridge;
 mod tree;
 
@@ -25,6 +26,7 @@ pub use gbdt::{FeatureImportance, Gbdt, GbdtObjective, GbdtSpec};
 pub use lightgbm::{load_lightgbm, load_lightgbm_file};
 pub use linear::LinearParams;
 pub use logistic::{LogisticRegression, LogisticRegressionSpec, Penalty};
+pub use persist::{MODEL_FORMAT_VERSION, load_model, load_model_of_class, save_model};
 pub use ridge::{LinearRegression, LinearRegressionSpec};
 pub use tree::{Decision, MissingType, Tree, TreeEnsemble, ZERO_THRESHOLD, categorical_goes_left, numerical_goes_left};
 
