@@ -141,6 +141,8 @@ fn arg(name: &str) -> Option<String> {
 fn main() {
     let rows: usize = arg("--rows").map_or(200_000, |v| v.parse().expect("--rows N"));
     let python = arg("--python").or_else(|| std::env::var("WILLUMP_PYTHON").ok());
+    // `--only gbdt` runs just the GBDT training (for profiling).
+    let only_gbdt = arg("--only").as_deref() == Some("gbdt");
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
     std::fs::create_dir_all(&dir).expect("bench data dir");
     let mut results = serde_json::Map::new();
@@ -165,6 +167,9 @@ fn main() {
         model = Some(m);
     }
     let model = model.expect("trained");
+    if only_gbdt {
+        return;
+    }
 
     // --- Eager inference ----------------------------------------------------------------------
     let xt = MatrixRef::Dense(x_test.view());
@@ -190,13 +195,18 @@ fn main() {
     let lr_path = dir.join("lr_sparse_25k_60k.bin");
     write_csr(&lr_path, &xs, &ys);
     println!("Logistic regression: 25,000 x 60,000 sparse, {} stored values", xs.nnz());
-    for (name, penalty, c) in [("l2", Penalty::L2, 1.0), ("l1", Penalty::L1, 1.0)] {
-        let spec = LogisticRegressionSpec { penalty, c, ..LogisticRegressionSpec::default() };
+    for (name, penalty, c, tol) in [
+        ("l2", Penalty::L2, 1.0, 1e-4),
+        ("l1", Penalty::L1, 1.0, 1e-4),
+        ("l2_default", Penalty::L2, 1.0, 1e-6),
+        ("l1_default", Penalty::L1, 1.0, 1e-6),
+    ] {
+        let spec = LogisticRegressionSpec { penalty, c, tol, ..LogisticRegressionSpec::default() };
         let (secs, m) = best_of(2, || spec.fit(MatrixRef::Sparse(&xs), &ys).expect("fit"));
         let p = m.predict_proba(MatrixRef::Sparse(&xs)).expect("predict");
         let auc = roc_auc(&ys, &p.column(1).to_vec()).expect("auc");
         println!(
-            "  willump LR {name} C={c} tol=1e-4: {secs:.3} s, {} iterations, converged {}, train AUC {auc:.5}",
+            "  willump LR {name} C={c} tol={tol:e}: {secs:.3} s, {} iterations, converged {}, train AUC {auc:.5}",
             m.n_iter(),
             m.converged()
         );

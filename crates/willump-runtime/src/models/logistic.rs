@@ -26,8 +26,9 @@ const NAME: &str = "logistic_regression";
 /// The regularization of a linear classifier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Penalty {
-    /// No penalty (`C` is ignored). The fit diverges on separable data; it then stops at
-    /// `max_iter` with large weights.
+    /// No penalty (`C` is ignored). On separable data the optimum is at infinity: the solver
+    /// stops when the gradient falls below `tol` (it decays with the margin), leaving large
+    /// finite weights, as scikit-learn's lbfgs does.
     None,
     /// `||W||_1` (sparse weights).
     L1,
@@ -44,7 +45,9 @@ pub struct LogisticRegressionSpec {
     pub c: f64,
     /// Whether to fit (unpenalized) intercepts.
     pub fit_intercept: bool,
-    /// Convergence tolerance on the largest (pseudo-)gradient entry of the mean-scaled objective.
+    /// Convergence tolerance on the largest (pseudo-)gradient entry of the mean-scaled objective
+    /// (default 1e-6, tighter than scikit-learn's 1e-4: at 1e-4 OWL-QN leaves L1 fits visibly
+    /// short of the optimum, and L-BFGS reaches 1e-6 in a few more iterations).
     pub tol: f64,
     /// Iteration limit of the solver.
     pub max_iter: usize,
@@ -52,7 +55,7 @@ pub struct LogisticRegressionSpec {
 
 impl Default for LogisticRegressionSpec {
     fn default() -> Self {
-        LogisticRegressionSpec { penalty: Penalty::L2, c: 1.0, fit_intercept: true, tol: 1e-4, max_iter: 1000 }
+        LogisticRegressionSpec { penalty: Penalty::L2, c: 1.0, fit_intercept: true, tol: 1e-6, max_iter: 1000 }
     }
 }
 

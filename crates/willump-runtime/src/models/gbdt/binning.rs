@@ -87,12 +87,16 @@ fn midpoint(a: f64, b: f64) -> f64 {
     if m >= b || !m.is_finite() { a } else { m }
 }
 
-/// The training matrix as bins, row-major (`bins[r * n_features + f]`).
+/// The training matrix as bins, row-major (`bins[r * n_features + f]`, read by histogram
+/// building, which needs every feature of a row) and column-major (`columns[f * n_rows + r]`,
+/// read by partitioning, which needs one feature of many rows).
 #[derive(Debug, Clone)]
 pub(crate) struct BinnedData {
     pub n_features: usize,
+    pub n_rows: usize,
     pub features: Vec<FeatureBins>,
     pub bins: Vec<u8>,
+    pub columns: Vec<u8>,
 }
 
 impl BinnedData {
@@ -101,8 +105,8 @@ impl BinnedData {
     pub fn new(op: &str, x: &MatrixRef<'_>, max_bin: usize, sample_rows: usize, seed: u64) -> Result<BinnedData> {
         let (n, d) = (x.n_rows(), x.n_cols());
         // Bins are stored densely (one byte per cell): wide sparse matrices are out of scope.
-        if n.checked_mul(d).is_none_or(|c| c > (1usize << 31)) {
-            return Err(Error::invalid(op, "x", format!("{n} x {d} is too large to bin densely (limit 2^31 cells)")));
+        if n.checked_mul(d).is_none_or(|c| c > (1usize << 30)) {
+            return Err(Error::invalid(op, "x", format!("{n} x {d} is too large to bin densely (limit 2^30 cells)")));
         }
         // The f64 sample is capped at 2^27 values (1 GiB).
         let sample_rows = sample_rows.min((1usize << 27) / d.max(1)).max(1);
@@ -155,7 +159,13 @@ impl BinnedData {
                 *o = fb.bin(v);
             }
         }
-        Ok(BinnedData { n_features: d, features, bins })
+        let mut columns = vec![0u8; n * d];
+        for (r, row) in bins.chunks_exact(d.max(1)).enumerate().take(n) {
+            for (f, &b) in row.iter().enumerate() {
+                columns[f * n + r] = b;
+            }
+        }
+        Ok(BinnedData { n_features: d, n_rows: n, features, bins, columns })
     }
 
     /// Bins of row `r`.

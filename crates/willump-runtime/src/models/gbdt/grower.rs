@@ -5,7 +5,8 @@
 //! `l` keeps `l` for the left child and gives the right child the next leaf index.
 
 use super::binning::BinnedData;
-use super::histogram::{self, BLOCK, Block, Entry};
+use super::histogram::{self, BLOCK, Block, Entry, ROWS_PER_BLOCK, Scratch};
+use super::parallel;
 use super::split::{self, Candidate, SplitParams};
 use crate::models::{Decision, Tree};
 
@@ -47,12 +48,20 @@ pub(crate) struct Grower {
     free: Vec<usize>,
     rows: Vec<u32>,
     scratch: Vec<u32>,
+    partials: Scratch,
     n_features: usize,
 }
 
 impl Grower {
     pub fn new(n_features: usize) -> Self {
-        Grower { pool: Vec::new(), free: Vec::new(), rows: Vec::new(), scratch: Vec::new(), n_features }
+        Grower {
+            pool: Vec::new(),
+            free: Vec::new(),
+            rows: Vec::new(),
+            scratch: Vec::new(),
+            partials: Scratch::default(),
+            n_features,
+        }
     }
 
     /// The row buffer that [`Grown::leaf_rows`] index.
@@ -94,7 +103,7 @@ impl Grower {
             vec![Leaf { begin: 0, end: sample.len(), total, depth: 0, hist: None, best: None, parent: None }];
         if p.num_leaves > 1 && can_split(total[2], 0) {
             let slot = self.alloc();
-            histogram::build(&mut self.pool[slot], data, &self.rows, gh, features, p.n_threads);
+            histogram::build(&mut self.pool[slot], &mut self.partials, data, &self.rows, gh, features, p.n_threads);
             leaves[0].best = split::best_split(&self.pool[slot], data, features, total, &p.split);
             leaves[0].hist = Some(slot);
         }
@@ -115,7 +124,7 @@ impl Grower {
             let Some(li) = pick else { break };
             let c = leaves[li].best.take().expect("picked leaf has a split");
             let (begin, end) = (leaves[li].begin, leaves[li].end);
-            let mid = self.partition(data, begin, end, &c);
+            let mid = self.partition(data, begin, end, &c, p.n_threads);
             let node = tree.split_feature.len();
             tree.split_feature.push(c.feature as u32);
             tree.decision.push(Decision::Numerical {
@@ -162,7 +171,15 @@ impl Grower {
             let (small, large) = if c.left[2] <= right_total[2] { (li, new_leaf) } else { (new_leaf, li) };
             let small_slot = self.alloc();
             let (sb, se) = (leaves[small].begin, leaves[small].end);
-            histogram::build(&mut self.pool[small_slot], data, &self.rows[sb..se], gh, features, p.n_threads);
+            histogram::build(
+                &mut self.pool[small_slot],
+                &mut self.partials,
+                data,
+                &self.rows[sb..se],
+                gh,
+                features,
+                p.n_threads,
+            );
             {
                 let (a, b) = two_mut(&mut self.pool, parent_slot, small_slot);
                 histogram::subtract(a, b, data, features);
@@ -188,18 +205,42 @@ impl Grower {
         Grown { tree, bin_threshold, leaf_rows, splits }
     }
 
-    /// Stable partition of `rows[begin..end]` by the split; returns the first right row.
-    fn partition(&mut self, data: &BinnedData, begin: usize, end: usize, c: &Candidate) -> usize {
+    /// Stable partition of `rows[begin..end]` by the split; returns the first right row. (A
+    /// stable partition is unique, so the parallel path gives the same order.)
+    fn partition(&mut self, data: &BinnedData, begin: usize, end: usize, c: &Candidate, n_threads: usize) -> usize {
         let fb = &data.features[c.feature];
         let nan_bin = if fb.has_nan { fb.nan_bin() } else { usize::MAX };
-        let d = data.n_features;
+        let column = &data.columns[c.feature * data.n_rows..(c.feature + 1) * data.n_rows];
+        let goes_left = |r: u32| {
+            let b = column[r as usize] as usize;
+            if b == nan_bin { c.default_left } else { b <= c.bin as usize }
+        };
+        if n_threads > 1 && end - begin >= 2 * ROWS_PER_BLOCK {
+            let chunk = (end - begin).div_ceil(n_threads);
+            let parts = parallel::map(self.rows[begin..end].chunks(chunk).collect(), n_threads, |rows: &[u32]| {
+                let (mut l, mut r) = (Vec::with_capacity(rows.len()), Vec::with_capacity(rows.len()));
+                for &row in rows {
+                    if goes_left(row) { l.push(row) } else { r.push(row) }
+                }
+                (l, r)
+            });
+            let mut w = begin;
+            for (l, _) in &parts {
+                self.rows[w..w + l.len()].copy_from_slice(l);
+                w += l.len();
+            }
+            let mid = w;
+            for (_, r) in &parts {
+                self.rows[w..w + r.len()].copy_from_slice(r);
+                w += r.len();
+            }
+            return mid;
+        }
         self.scratch.clear();
         let mut w = begin;
         for i in begin..end {
             let r = self.rows[i];
-            let b = data.bins[r as usize * d + c.feature] as usize;
-            let left = if b == nan_bin { c.default_left } else { b <= c.bin as usize };
-            if left {
+            if goes_left(r) {
                 self.rows[w] = r;
                 w += 1;
             } else {

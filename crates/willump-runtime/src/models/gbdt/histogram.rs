@@ -1,15 +1,20 @@
 //! Gradient histograms: for one leaf and each feature, the sums of gradients, hessians and row
 //! counts per bin.
 //!
-//! Building is parallel over features: each thread owns the histograms of a fixed subset of
-//! features and reads every row of the leaf in order, so each bin is summed by one thread in row
-//! order and the result does not depend on the number of threads. The larger child of a split
-//! gets its histogram by subtraction (parent minus the smaller child), halving the work.
+//! Building is parallel over fixed blocks of rows: the leaf's rows are cut into blocks of
+//! [`ROWS_PER_BLOCK`] (a constant, not a function of the thread count), each block is summed in
+//! row order by one thread, and the block sums are added in block order. The floating-point
+//! result is therefore the same for every thread count. The larger child of a split gets its
+//! histogram by subtraction (parent minus the smaller child), halving the work.
 
 use super::binning::BinnedData;
+use super::parallel;
 
 /// Bins per feature block (bins are `u8`, so every bin index is in bounds without a check).
 pub(crate) const BLOCK: usize = 256;
+
+/// Rows summed by one task; fixed so that results do not depend on the number of threads.
+pub(crate) const ROWS_PER_BLOCK: usize = 16_384;
 
 /// Sum of gradients, sum of hessians, row count.
 pub(crate) type Entry = [f64; 3];
@@ -17,48 +22,75 @@ pub(crate) type Entry = [f64; 3];
 /// One feature's histogram.
 pub(crate) type Block = [Entry; BLOCK];
 
-/// Leaves with fewer `rows x features` than this build on one thread (spawning costs more).
-const PARALLEL_MIN_WORK: usize = 200_000;
+/// Per-block partial histograms, reused across builds.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    partials: Vec<Vec<Block>>,
+}
 
 /// Fills `hist[f]` for every `f` in `features` from `rows` (other blocks are left untouched).
 pub(crate) fn build(
     hist: &mut [Block],
+    scratch: &mut Scratch,
     data: &BinnedData,
     rows: &[u32],
     gh: &[[f64; 2]],
     features: &[usize],
     n_threads: usize,
 ) {
-    let mut slots: Vec<Option<&mut Block>> = hist.iter_mut().map(Some).collect();
-    let mut mine: Vec<(usize, &mut Block)> = Vec::with_capacity(features.len());
-    for &f in features {
-        if let Some(b) = slots[f].take() {
+    let n_blocks = rows.len().div_ceil(ROWS_PER_BLOCK).max(1);
+    // Block 0 goes straight into `hist`; blocks 1.. into partials indexed by feature position.
+    let mut first: Vec<&mut Block> = Vec::with_capacity(features.len());
+    {
+        let mut slots: Vec<Option<&mut Block>> = hist.iter_mut().map(Some).collect();
+        for &f in features {
+            if let Some(b) = slots[f].take() {
+                first.push(b);
+            }
+        }
+    }
+    while scratch.partials.len() < n_blocks - 1 {
+        scratch.partials.push(Vec::new());
+    }
+    for p in &mut scratch.partials[..n_blocks - 1] {
+        p.resize(features.len(), [[0.0; 3]; BLOCK]);
+    }
+    {
+        let mut targets: Vec<Vec<&mut Block>> = Vec::with_capacity(n_blocks);
+        targets.push(first);
+        for p in scratch.partials[..n_blocks - 1].iter_mut() {
+            targets.push(p.iter_mut().collect());
+        }
+        let jobs: Vec<(usize, Vec<&mut Block>)> = targets.into_iter().enumerate().collect();
+        parallel::for_each(jobs, n_threads, |(b, mut blocks)| {
+            let part = &rows[b * ROWS_PER_BLOCK..((b + 1) * ROWS_PER_BLOCK).min(rows.len())];
+            for (blk, &f) in blocks.iter_mut().zip(features) {
+                blk[..data.features[f].n_bins()].iter_mut().for_each(|e| *e = [0.0; 3]);
+            }
+            accumulate(&mut blocks, features, data, part, gh);
+        });
+    }
+    // Add the partials in block order.
+    for p in &scratch.partials[..n_blocks - 1] {
+        for (pos, &f) in features.iter().enumerate() {
             let n = data.features[f].n_bins();
-            b[..n].iter_mut().for_each(|e| *e = [0.0; 3]);
-            mine.push((f, b));
+            for (e, q) in hist[f][..n].iter_mut().zip(&p[pos][..n]) {
+                e[0] += q[0];
+                e[1] += q[1];
+                e[2] += q[2];
+            }
         }
     }
-    let threads = n_threads.clamp(1, mine.len().max(1));
-    if threads == 1 || rows.len() * mine.len() < PARALLEL_MIN_WORK {
-        accumulate(&mut mine, data, rows, gh);
-        return;
-    }
-    let per = mine.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        for chunk in mine.chunks_mut(per) {
-            s.spawn(move || accumulate(chunk, data, rows, gh));
-        }
-    });
 }
 
-fn accumulate(blocks: &mut [(usize, &mut Block)], data: &BinnedData, rows: &[u32], gh: &[[f64; 2]]) {
+fn accumulate(blocks: &mut [&mut Block], features: &[usize], data: &BinnedData, rows: &[u32], gh: &[[f64; 2]]) {
     let d = data.n_features;
     for &r in rows {
         let r = r as usize;
         let [g, h] = gh[r];
         let row = &data.bins[r * d..(r + 1) * d];
-        for (f, block) in blocks.iter_mut() {
-            let e = &mut block[row[*f] as usize];
+        for (block, &f) in blocks.iter_mut().zip(features) {
+            let e = &mut block[row[f] as usize];
             e[0] += g;
             e[1] += h;
             e[2] += 1.0;

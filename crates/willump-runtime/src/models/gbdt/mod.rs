@@ -17,6 +17,7 @@ mod binning;
 mod grower;
 mod histogram;
 mod objective;
+mod parallel;
 mod predict;
 mod split;
 
@@ -212,7 +213,7 @@ impl GbdtSpec {
                     in_bag[r as usize] = true;
                 }
             }
-            objective::gradients(task, y, &scores, &mut gh);
+            objective::gradients(task, y, &scores, &mut gh, params.n_threads);
             let mut iteration = Vec::with_capacity(k);
             for (c, ghc) in gh.iter().enumerate() {
                 let features = if self.feature_fraction < 1.0 && !usable.is_empty() {
