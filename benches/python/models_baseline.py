@@ -1,6 +1,6 @@
 """Python baselines for benches/models.rs, on the very files the Rust bench wrote.
 
-    python benches/python/models_baseline.py GBDT_FILE N_TRAIN LR_FILE
+    python benches/python/models_baseline.py GBDT_FILE N_TRAIN LR_FILE [REPEATS]
 
 Prints human-readable lines, then one JSON line with the numbers (the Rust bench reads it).
 LightGBM 4.7 with the Rust trainer's hyper-parameters (leaf-wise, 31 leaves, learning rate 0.1,
@@ -47,6 +47,7 @@ def read_csr(path):
 
 def main():
     gbdt_file, n_train, lr_file = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    repeats = int(sys.argv[4]) if len(sys.argv) > 4 else 2
     out = {}
     import lightgbm as lgb
     from sklearn.metrics import roc_auc_score
@@ -64,7 +65,7 @@ def main():
             ds = lgb.Dataset(xtr, label=ytr, params={"max_bin": 255, "verbose": -1})
             return lgb.train(p, ds, num_boost_round=100)
 
-        secs, booster = best_of(2, fit)
+        secs, booster = best_of(repeats, fit)
         auc = roc_auc_score(yte, booster.predict(xte, num_threads=1))
         print(f"  LightGBM {lgb.__version__} fit, {threads} thread(s): {secs:.3f} s, test AUC {auc:.5f}")
         out[f"lgbm_fit_s_{threads}"] = secs
