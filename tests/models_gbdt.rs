@@ -72,6 +72,11 @@ fn binary_learns_and_fast_path_equals_reference() {
     let imp = model.feature_importance();
     assert_eq!(imp.split[3], 0);
     assert!(imp.gain[0] > imp.gain[2] && imp.split[0] > 0, "{imp:?}");
+    // Training on the CSR form of the same matrix gives the same model.
+    let (xs, ys) = data(600, 8);
+    let from_sparse = small_spec().fit(MatrixRef::Sparse(&CsrMatrix::from_dense(&xs)), &ys).unwrap();
+    let from_dense = small_spec().fit(MatrixRef::Dense(xs.view()), &ys).unwrap();
+    assert_eq!(from_sparse.ensemble(), from_dense.ensemble());
     // One-row path.
     let mut out = [0.0];
     model.decision_row(xt.row(5).as_slice().unwrap(), &mut out).unwrap();

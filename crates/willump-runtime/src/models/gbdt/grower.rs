@@ -216,7 +216,7 @@ impl Grower {
             if b == nan_bin { c.default_left } else { b <= c.bin as usize }
         };
         if n_threads > 1 && end - begin >= 2 * ROWS_PER_BLOCK {
-            let chunk = (end - begin).div_ceil(n_threads);
+            let chunk = (end - begin).div_ceil(4 * n_threads).max(4096);
             let parts = parallel::map(self.rows[begin..end].chunks(chunk).collect(), n_threads, |rows: &[u32]| {
                 let (mut l, mut r) = (Vec::with_capacity(rows.len()), Vec::with_capacity(rows.len()));
                 for &row in rows {

@@ -30,7 +30,7 @@ pub(crate) fn init_scores(task: Task, y: &[f64]) -> Vec<f64> {
 /// raw scores (`scores[r * k + c]`), on up to `n_threads` threads (each row is independent).
 pub(crate) fn gradients(task: Task, y: &[f64], scores: &[f64], gh: &mut [Vec<[f64; 2]>], n_threads: usize) {
     let k = gh.len();
-    let chunk = y.len().div_ceil(n_threads.max(1)).max(8192);
+    let chunk = y.len().div_ceil(4 * n_threads.max(1)).max(8192);
     let mut per_class: Vec<_> = gh.iter_mut().map(|g| g.chunks_mut(chunk)).collect();
     let mut jobs = Vec::new();
     let mut start = 0;

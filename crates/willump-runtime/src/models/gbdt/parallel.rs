@@ -3,40 +3,44 @@
 //! Callers cut their work into jobs that do not depend on the thread count (fixed row blocks),
 //! so the result is the same however many threads run them.
 
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 /// Runs `f` on every job, on up to `n_threads` threads (the calling thread included), and
-/// returns the results in job order.
+/// returns the results in job order. Threads take the next job from a shared counter, so a
+/// thread slowed by other load on the machine simply does fewer jobs.
 pub(crate) fn map<T: Send, R: Send>(jobs: Vec<T>, n_threads: usize, f: impl Fn(T) -> R + Sync) -> Vec<R> {
     let threads = n_threads.clamp(1, jobs.len().max(1));
     if threads == 1 {
         return jobs.into_iter().map(f).collect();
     }
-    // Contiguous groups of jobs, one per thread.
     let n = jobs.len();
-    let per = n.div_ceil(threads);
-    let mut groups: Vec<Vec<T>> = Vec::with_capacity(threads);
-    let mut it = jobs.into_iter();
-    for _ in 0..threads {
-        groups.push(it.by_ref().take(per).collect());
-    }
-    let f = &f;
-    let mut out: Vec<Vec<R>> = std::thread::scope(|s| {
-        let mut groups = groups.into_iter();
-        let mine = groups.next().unwrap_or_default();
-        let handles: Vec<_> = groups.map(|g| s.spawn(move || g.into_iter().map(f).collect::<Vec<R>>())).collect();
-        let mut results = vec![mine.into_iter().map(f).collect::<Vec<R>>()];
-        for h in handles {
-            match h.join() {
-                Ok(r) => results.push(r),
-                Err(panic) => std::panic::resume_unwind(panic),
+    let slots: Vec<Mutex<Option<T>>> = jobs.into_iter().map(|j| Mutex::new(Some(j))).collect();
+    let results: Vec<Mutex<Option<R>>> = (0..n).map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    let work = || {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= n {
+                break;
+            }
+            let job = slots[i].lock().unwrap_or_else(|p| p.into_inner()).take();
+            if let Some(job) = job {
+                let r = f(job);
+                *results[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
             }
         }
-        results
+    };
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
+        work();
+        for h in handles {
+            if let Err(panic) = h.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
     });
-    let mut flat = Vec::with_capacity(n);
-    for g in out.iter_mut() {
-        flat.append(g);
-    }
-    flat
+    results.into_iter().map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()).expect("every job ran")).collect()
 }
 
 /// Runs `f` on every job on up to `n_threads` threads.
