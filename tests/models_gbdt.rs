@@ -228,6 +228,11 @@ fn degenerate_inputs() {
     assert!(m.ensemble().trees.is_empty());
     let p = m.predict_proba(MatrixRef::Dense(c.view())).unwrap();
     assert!((p[[0, 1]] - 0.25).abs() < 1e-12);
+    // No feature at all: the base rate.
+    let none = Array2::<f64>::zeros((40, 0));
+    let m0 = spec.fit(MatrixRef::Dense(none.view()), &y).unwrap();
+    assert!((m0.predict_proba(MatrixRef::Dense(none.view())).unwrap()[[3, 1]] - 0.25).abs() < 1e-12);
+    assert!((m0.predict_proba(MatrixRef::Sparse(&CsrMatrix::zeros(2, 0))).unwrap()[[1, 1]] - 0.25).abs() < 1e-12);
     // Wrong column count at prediction.
     let wide = Array2::<f64>::zeros((1, 3));
     assert!(m.predict(MatrixRef::Dense(wide.view())).unwrap_err().to_string().contains("3 columns"));

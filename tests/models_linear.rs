@@ -39,6 +39,10 @@ fn logistic_rejects_bad_labels_and_inputs() {
     let wide = Array2::<f64>::zeros((1, 3));
     assert!(m.predict(dense(&wide)).unwrap_err().to_string().contains("3 columns"));
     assert!(m.predict_proba(dense(&xn)).unwrap_err().to_string().contains("non-finite"));
+    // No feature at all: an intercept-only model (the log-odds of the base rate).
+    let none = Array2::<f64>::zeros((4, 0));
+    let m0 = spec.fit(dense(&none), &[0.0, 1.0, 1.0, 1.0]).unwrap();
+    assert!((m0.predict_proba(dense(&none)).unwrap()[[0, 1]] - 0.75).abs() < 1e-6);
     // Empty prediction input is fine: zero rows out.
     assert_eq!(m.predict_proba(dense(&Array2::zeros((0, 2)))).unwrap().dim(), (0, 2));
 }

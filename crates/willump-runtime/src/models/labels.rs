@@ -29,6 +29,13 @@ pub(crate) fn n_classes(op: &str, y: &[f64]) -> Result<usize> {
     if k < 2 {
         return Err(Error::invalid(op, "y", "only one class (0) in the labels: nothing to separate"));
     }
+    if k > y.len() {
+        return Err(Error::invalid(
+            op,
+            "y",
+            format!("label {max} needs {k} classes but there are only {} rows: some class has no example", y.len()),
+        ));
+    }
     let mut seen = vec![false; k];
     for &v in y {
         seen[v as usize] = true;
@@ -60,10 +67,11 @@ mod tests {
         assert_eq!(n_classes("m", &[0.0, 1.0, 1.0]).unwrap(), 2);
         assert_eq!(n_classes("m", &[2.0, 1.0, 0.0]).unwrap(), 3);
         assert!(n_classes("m", &[0.0, 0.0]).unwrap_err().to_string().contains("one class"));
-        assert!(n_classes("m", &[0.0, 2.0]).unwrap_err().to_string().contains("class 1 has no example"));
+        assert!(n_classes("m", &[0.0, 2.0, 2.0]).unwrap_err().to_string().contains("class 1 has no example"));
         assert!(n_classes("m", &[0.0, 0.5]).is_err());
         assert!(n_classes("m", &[0.0, -1.0]).is_err());
         assert!(n_classes("m", &[0.0, f64::NAN]).is_err());
+        assert!(n_classes("m", &[0.0, 2e9]).unwrap_err().to_string().contains("only 2 rows"));
         assert!(check_targets("m", &[1.0, f64::INFINITY]).is_err());
     }
 }

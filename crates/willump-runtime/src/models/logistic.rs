@@ -187,8 +187,12 @@ impl LogisticRegression {
     /// A model from its parts (checked: shapes, finite values, a classification task).
     pub fn new(spec: LogisticRegressionSpec, params: LinearParams, n_iter: usize, converged: bool) -> Result<Self> {
         params.validate(NAME)?;
-        if params.task == Task::Regression {
-            return Err(Error::Artifact(format!("{NAME}: a regression task")));
+        match params.task {
+            Task::Regression => return Err(Error::Artifact(format!("{NAME}: a regression task"))),
+            Task::MultiClass { n_classes } if n_classes < 3 => {
+                return Err(Error::Artifact(format!("{NAME}: multi-class task with {n_classes} classes")));
+            }
+            _ => {}
         }
         let fm = params.feature_major();
         Ok(LogisticRegression { spec, params, n_iter, converged, fm })
