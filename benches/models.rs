@@ -159,7 +159,9 @@ fn main() {
     write_dense(&gbdt_path, &x, &y);
     println!("GBDT: {rows} training rows x 30 features, {n_test} test rows; 100 trees, 31 leaves, lr 0.1");
     let mut model: Option<Gbdt> = None;
-    for threads in [1usize, 2] {
+    // `--threads N` trains with N threads only (for profiling one configuration).
+    let thread_counts: Vec<usize> = arg("--threads").map_or(vec![1, 2], |v| vec![v.parse().expect("--threads N")]);
+    for &threads in &thread_counts {
         let spec = GbdtSpec { n_threads: threads, ..GbdtSpec::default() };
         let (secs, m) = best_of(repeats, || spec.fit(MatrixRef::Dense(x_train.view()), y_train).expect("fit"));
         let p = m.predict_proba(MatrixRef::Dense(x_test.view())).expect("predict");

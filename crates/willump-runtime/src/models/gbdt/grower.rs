@@ -6,7 +6,7 @@
 
 use super::binning::BinnedData;
 use super::histogram::{self, BLOCK, Block, Entry, ROWS_PER_BLOCK, Scratch};
-use super::parallel;
+use super::parallel::Workers;
 use super::split::{self, Candidate, SplitParams};
 use crate::models::{Decision, Tree};
 
@@ -17,7 +17,6 @@ pub(crate) struct GrowParams {
     pub max_depth: Option<usize>,
     pub split: SplitParams,
     pub learning_rate: f64,
-    pub n_threads: usize,
 }
 
 /// A grown tree, with what training needs besides the tree itself.
@@ -85,6 +84,7 @@ impl Grower {
         sample: &[u32],
         features: &[usize],
         p: &GrowParams,
+        workers: &Workers,
     ) -> Grown {
         self.free = (0..self.pool.len()).collect();
         self.rows.clear();
@@ -103,7 +103,7 @@ impl Grower {
             vec![Leaf { begin: 0, end: sample.len(), total, depth: 0, hist: None, best: None, parent: None }];
         if p.num_leaves > 1 && can_split(total[2], 0) {
             let slot = self.alloc();
-            histogram::build(&mut self.pool[slot], &mut self.partials, data, &self.rows, gh, features, p.n_threads);
+            histogram::build(&mut self.pool[slot], &mut self.partials, data, &self.rows, gh, features, workers);
             leaves[0].best = split::best_split(&self.pool[slot], data, features, total, &p.split);
             leaves[0].hist = Some(slot);
         }
@@ -124,7 +124,7 @@ impl Grower {
             let Some(li) = pick else { break };
             let c = leaves[li].best.take().expect("picked leaf has a split");
             let (begin, end) = (leaves[li].begin, leaves[li].end);
-            let mid = self.partition(data, begin, end, &c, p.n_threads);
+            let mid = self.partition(data, begin, end, &c, workers);
             let node = tree.split_feature.len();
             tree.split_feature.push(c.feature as u32);
             tree.decision.push(Decision::Numerical {
@@ -178,7 +178,7 @@ impl Grower {
                 &self.rows[sb..se],
                 gh,
                 features,
-                p.n_threads,
+                workers,
             );
             {
                 let (a, b) = two_mut(&mut self.pool, parent_slot, small_slot);
@@ -207,7 +207,7 @@ impl Grower {
 
     /// Stable partition of `rows[begin..end]` by the split; returns the first right row. (A
     /// stable partition is unique, so the parallel path gives the same order.)
-    fn partition(&mut self, data: &BinnedData, begin: usize, end: usize, c: &Candidate, n_threads: usize) -> usize {
+    fn partition(&mut self, data: &BinnedData, begin: usize, end: usize, c: &Candidate, workers: &Workers) -> usize {
         let fb = &data.features[c.feature];
         let nan_bin = if fb.has_nan { fb.nan_bin() } else { usize::MAX };
         let column = &data.columns[c.feature * data.n_rows..(c.feature + 1) * data.n_rows];
@@ -215,9 +215,9 @@ impl Grower {
             let b = column[r as usize] as usize;
             if b == nan_bin { c.default_left } else { b <= c.bin as usize }
         };
-        if n_threads > 1 && end - begin >= 2 * ROWS_PER_BLOCK {
-            let chunk = (end - begin).div_ceil(4 * n_threads).max(4096);
-            let parts = parallel::map(self.rows[begin..end].chunks(chunk).collect(), n_threads, |rows: &[u32]| {
+        if workers.threads() > 1 && end - begin >= 2 * ROWS_PER_BLOCK {
+            let chunk = (end - begin).div_ceil(4 * workers.threads()).max(4096);
+            let parts = workers.map(self.rows[begin..end].chunks(chunk).collect(), |rows: &[u32]| {
                 let (mut l, mut r) = (Vec::with_capacity(rows.len()), Vec::with_capacity(rows.len()));
                 for &row in rows {
                     if goes_left(row) { l.push(row) } else { r.push(row) }

@@ -8,13 +8,13 @@
 //! histogram by subtraction (parent minus the smaller child), halving the work.
 
 use super::binning::BinnedData;
-use super::parallel;
+use super::parallel::Workers;
 
 /// Bins per feature block (bins are `u8`, so every bin index is in bounds without a check).
 pub(crate) const BLOCK: usize = 256;
 
 /// Rows summed by one task; fixed so that results do not depend on the number of threads.
-pub(crate) const ROWS_PER_BLOCK: usize = 16_384;
+pub(crate) const ROWS_PER_BLOCK: usize = 4096;
 
 /// Sum of gradients, sum of hessians, row count.
 pub(crate) type Entry = [f64; 3];
@@ -36,7 +36,7 @@ pub(crate) fn build(
     rows: &[u32],
     gh: &[[f64; 2]],
     features: &[usize],
-    n_threads: usize,
+    workers: &Workers,
 ) {
     let n_blocks = rows.len().div_ceil(ROWS_PER_BLOCK).max(1);
     // Block 0 goes straight into `hist`; blocks 1.. into partials indexed by feature position.
@@ -62,7 +62,7 @@ pub(crate) fn build(
             targets.push(p.iter_mut().collect());
         }
         let jobs: Vec<(usize, Vec<&mut Block>)> = targets.into_iter().enumerate().collect();
-        parallel::for_each(jobs, n_threads, |(b, mut blocks)| {
+        workers.for_each(jobs, |(b, mut blocks)| {
             let part = &rows[b * ROWS_PER_BLOCK..((b + 1) * ROWS_PER_BLOCK).min(rows.len())];
             for (blk, &f) in blocks.iter_mut().zip(features) {
                 blk[..data.features[f].n_bins()].iter_mut().for_each(|e| *e = [0.0; 3]);
@@ -70,17 +70,36 @@ pub(crate) fn build(
             accumulate(&mut blocks, features, data, part, gh);
         });
     }
-    // Add the partials in block order.
-    for p in &scratch.partials[..n_blocks - 1] {
-        for (pos, &f) in features.iter().enumerate() {
+    if n_blocks == 1 {
+        return;
+    }
+    // Add the partials in block order, features in parallel (each feature by one job).
+    let partials = &scratch.partials[..n_blocks - 1];
+    let mut slots: Vec<Option<&mut Block>> = hist.iter_mut().map(Some).collect();
+    let jobs: Vec<(usize, usize, &mut Block)> =
+        features.iter().enumerate().filter_map(|(pos, &f)| slots[f].take().map(|b| (pos, f, b))).collect();
+    let per_job = jobs.len().div_ceil(4 * workers.threads()).max(1);
+    let mut groups: Vec<Vec<(usize, usize, &mut Block)>> = Vec::new();
+    let mut it = jobs.into_iter();
+    loop {
+        let g: Vec<_> = it.by_ref().take(per_job).collect();
+        if g.is_empty() {
+            break;
+        }
+        groups.push(g);
+    }
+    workers.for_each(groups, |group| {
+        for (pos, f, block) in group {
             let n = data.features[f].n_bins();
-            for (e, q) in hist[f][..n].iter_mut().zip(&p[pos][..n]) {
-                e[0] += q[0];
-                e[1] += q[1];
-                e[2] += q[2];
+            for p in partials {
+                for (e, q) in block[..n].iter_mut().zip(&p[pos][..n]) {
+                    e[0] += q[0];
+                    e[1] += q[1];
+                    e[2] += q[2];
+                }
             }
         }
-    }
+    });
 }
 
 fn accumulate(blocks: &mut [&mut Block], features: &[usize], data: &BinnedData, rows: &[u32], gh: &[[f64; 2]]) {

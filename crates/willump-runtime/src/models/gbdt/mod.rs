@@ -3,7 +3,7 @@
 //!
 //! Training: features are quantile-binned once ([`binning`]); each boosting iteration computes
 //! gradients and hessians of the loss ([`objective`]), then grows one tree per output best-first
-//! ([`grower`]) from gradient histograms ([`histogram`], parallel over features and independent
+//! ([`grower`]) from gradient histograms ([`histogram`], parallel over fixed row blocks, independent
 //! of the thread count) with the split gain of LightGBM ([`split`]). Missing values (NaN) get
 //! their own bin and every split learns their default direction. The result is a
 //! [`TreeEnsemble`], the structure the compiler and the reference evaluator share.
@@ -192,8 +192,8 @@ impl GbdtSpec {
                 min_gain_to_split: self.min_gain_to_split,
             },
             learning_rate: self.learning_rate,
-            n_threads: self.threads(),
         };
+        let workers = parallel::Workers::new(self.threads());
         let all_rows: Vec<u32> = (0..n as u32).collect();
         let bagging = self.bagging_freq > 0 && self.bagging_fraction < 1.0;
         let mut bag: Vec<u32> = all_rows.clone();
@@ -213,7 +213,7 @@ impl GbdtSpec {
                     in_bag[r as usize] = true;
                 }
             }
-            objective::gradients(task, y, &scores, &mut gh, params.n_threads);
+            objective::gradients(task, y, &scores, &mut gh, &workers);
             let mut iteration = Vec::with_capacity(k);
             for (c, ghc) in gh.iter().enumerate() {
                 let features = if self.feature_fraction < 1.0 && !usable.is_empty() {
@@ -224,7 +224,7 @@ impl GbdtSpec {
                 } else {
                     usable.clone()
                 };
-                let grown = grower.grow(&data, ghc, &bag, &features, &params);
+                let grown = grower.grow(&data, ghc, &bag, &features, &params, &workers);
                 for (leaf, &(b, e)) in grown.leaf_rows.iter().enumerate() {
                     let v = grown.tree.leaf_value[leaf];
                     for &r in &grower.rows()[b..e] {

@@ -1,7 +1,7 @@
 //! Losses of gradient boosting: initial scores and per-row gradients and hessians, as LightGBM's
 //! `binary` (log loss, sigmoid 1), `multiclass` (softmax) and `regression` (L2) objectives.
 
-use super::parallel;
+use super::parallel::Workers;
 use crate::models::{Task, sigmoid};
 
 /// The constant score that minimizes the loss (LightGBM's `boost_from_average`): the log-odds of
@@ -27,10 +27,10 @@ pub(crate) fn init_scores(task: Task, y: &[f64]) -> Vec<f64> {
 }
 
 /// Writes `gh[c][r] = [gradient, hessian]` of every row for every output `c`, from the current
-/// raw scores (`scores[r * k + c]`), on up to `n_threads` threads (each row is independent).
-pub(crate) fn gradients(task: Task, y: &[f64], scores: &[f64], gh: &mut [Vec<[f64; 2]>], n_threads: usize) {
+/// raw scores (`scores[r * k + c]`), on the workers (each row is independent).
+pub(crate) fn gradients(task: Task, y: &[f64], scores: &[f64], gh: &mut [Vec<[f64; 2]>], workers: &Workers) {
     let k = gh.len();
-    let chunk = y.len().div_ceil(4 * n_threads.max(1)).max(8192);
+    let chunk = y.len().div_ceil(4 * workers.threads()).max(8192);
     let mut per_class: Vec<_> = gh.iter_mut().map(|g| g.chunks_mut(chunk)).collect();
     let mut jobs = Vec::new();
     let mut start = 0;
@@ -43,7 +43,7 @@ pub(crate) fn gradients(task: Task, y: &[f64], scores: &[f64], gh: &mut [Vec<[f6
         jobs.push((start, parts));
         start += len;
     }
-    parallel::for_each(jobs, n_threads, |(start, mut parts)| {
+    workers.for_each(jobs, |(start, mut parts)| {
         let len = parts[0].len();
         let end = start + len;
         gradients_of_rows(task, &y[start..end], &scores[start * k..end * k], &mut parts);

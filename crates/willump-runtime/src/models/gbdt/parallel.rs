@@ -1,51 +1,48 @@
-//! Running independent jobs on a few scoped threads, results in job order.
+//! The trainer's worker threads: a rayon pool of the requested size, running independent jobs
+//! and returning their results in job order.
 //!
-//! Callers cut their work into jobs that do not depend on the thread count (fixed row blocks),
-//! so the result is the same however many threads run them.
+//! Callers cut their work into jobs that do not depend on the thread count (fixed row blocks,
+//! one feature per reduction), so the result is the same however many threads run them. The
+//! pool lives for one fit, so threads are not created per job.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use rayon::prelude::*;
 
-/// Runs `f` on every job, on up to `n_threads` threads (the calling thread included), and
-/// returns the results in job order. Threads take the next job from a shared counter, so a
-/// thread slowed by other load on the machine simply does fewer jobs.
-pub(crate) fn map<T: Send, R: Send>(jobs: Vec<T>, n_threads: usize, f: impl Fn(T) -> R + Sync) -> Vec<R> {
-    let threads = n_threads.clamp(1, jobs.len().max(1));
-    if threads == 1 {
-        return jobs.into_iter().map(f).collect();
-    }
-    let n = jobs.len();
-    let slots: Vec<Mutex<Option<T>>> = jobs.into_iter().map(|j| Mutex::new(Some(j))).collect();
-    let results: Vec<Mutex<Option<R>>> = (0..n).map(|_| Mutex::new(None)).collect();
-    let next = AtomicUsize::new(0);
-    let work = || {
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            if i >= n {
-                break;
-            }
-            let job = slots[i].lock().unwrap_or_else(|p| p.into_inner()).take();
-            if let Some(job) = job {
-                let r = f(job);
-                *results[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
-            }
-        }
-    };
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
-        work();
-        for h in handles {
-            if let Err(panic) = h.join() {
-                std::panic::resume_unwind(panic);
-            }
-        }
-    });
-    results.into_iter().map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()).expect("every job ran")).collect()
+/// A pool of `threads` workers (none for one thread: jobs then run on the caller).
+pub(crate) struct Workers {
+    pool: Option<rayon::ThreadPool>,
+    threads: usize,
 }
 
-/// Runs `f` on every job on up to `n_threads` threads.
-pub(crate) fn for_each<T: Send>(jobs: Vec<T>, n_threads: usize, f: impl Fn(T) + Sync) {
-    map(jobs, n_threads, f);
+impl Workers {
+    /// Workers for `threads` threads (1 runs everything on the calling thread; a pool that the
+    /// system refuses to create falls back to that as well).
+    pub fn new(threads: usize) -> Workers {
+        if threads <= 1 {
+            return Workers { pool: None, threads: 1 };
+        }
+        match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+            Ok(pool) => Workers { pool: Some(pool), threads },
+            Err(_) => Workers { pool: None, threads: 1 },
+        }
+    }
+
+    /// Number of threads (for sizing jobs).
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// Runs `f` on every job and returns the results in job order.
+    pub fn map<T: Send, R: Send>(&self, jobs: Vec<T>, f: impl Fn(T) -> R + Sync + Send) -> Vec<R> {
+        match &self.pool {
+            Some(pool) if jobs.len() > 1 => pool.install(|| jobs.into_par_iter().map(f).collect()),
+            _ => jobs.into_iter().map(f).collect(),
+        }
+    }
+
+    /// Runs `f` on every job.
+    pub fn for_each<T: Send>(&self, jobs: Vec<T>, f: impl Fn(T) + Sync + Send) {
+        self.map(jobs, f);
+    }
 }
 
 #[cfg(test)]
@@ -55,9 +52,10 @@ mod tests {
     #[test]
     fn order_is_kept() {
         for threads in 1..4 {
-            let out = map((0..10).collect(), threads, |i: i32| i * i);
+            let w = Workers::new(threads);
+            let out = w.map((0..10).collect(), |i: i32| i * i);
             assert_eq!(out, (0..10).map(|i| i * i).collect::<Vec<_>>());
+            assert!(w.map(Vec::<i32>::new(), |i| i).is_empty());
         }
-        assert!(map(Vec::<i32>::new(), 2, |i| i).is_empty());
     }
 }
