@@ -8,7 +8,8 @@
 //! - logistic regression (L2 and L1) fitting on a TF-IDF-sized sparse matrix, beside
 //!   scikit-learn's lbfgs and saga.
 //!
-//! Run: `cargo bench --bench models -- [--rows 200000] [--repeats 2] [--python /work/venv/bin/python]`
+//! Run: `cargo bench --bench models -- [--rows 200000] [--features 30] [--repeats 2]
+//! [--python /work/venv/bin/python]` (`--only gbdt` and `--threads N` narrow the run for profiling).
 //! (`WILLUMP_PYTHON` works too). Without a Python, only the Rust side runs. Data files for the
 //! baseline are written under `target/bench-data/`.
 
@@ -152,12 +153,14 @@ fn main() {
 
     // --- GBDT training ------------------------------------------------------------------------
     let n_test = rows / 5;
-    let (x, y) = synthetic_classification(rows + n_test, 30, 42);
+    let n_features: usize = arg("--features").map_or(30, |v| v.parse().expect("--features N"));
+    assert!(n_features >= 21, "--features must be at least 21");
+    let (x, y) = synthetic_classification(rows + n_test, n_features, 42);
     let (x_train, x_test) = (x.slice(ndarray::s![..rows, ..]).to_owned(), x.slice(ndarray::s![rows.., ..]).to_owned());
     let (y_train, y_test) = (&y[..rows], &y[rows..]);
     let gbdt_path = dir.join(format!("gbdt_synth_{rows}.bin"));
     write_dense(&gbdt_path, &x, &y);
-    println!("GBDT: {rows} training rows x 30 features, {n_test} test rows; 100 trees, 31 leaves, lr 0.1");
+    println!("GBDT: {rows} training rows x {n_features} features, {n_test} test rows; 100 trees, 31 leaves, lr 0.1");
     let mut model: Option<Gbdt> = None;
     // `--threads N` trains with N threads only (for profiling one configuration).
     let thread_counts: Vec<usize> = arg("--threads").map_or(vec![1, 2], |v| vec![v.parse().expect("--threads N")]);
