@@ -10,6 +10,13 @@
 //!   log-odds of class 1) and regression, `k` columns for `k`-class classification;
 //! - [`Model::predict_proba`] gives `k` columns that sum to 1 (`[1 - p, p]` for binary);
 //! - [`Model::predict`] gives the class index (ties go to the lowest index) or the regressed value.
+//!
+//! Classes: [`LogisticRegression`] (L-BFGS / OWL-QN, scikit-learn's objective),
+//! [`LinearRegression`] (least squares and ridge), [`Gbdt`] (gradient-boosted trees, trained by
+//! [`GbdtSpec::fit`] or imported from LightGBM by [`load_lightgbm`]). Linear models show the
+//! compiler their weights ([`ModelStructure::Linear`]), tree models their [`TreeEnsemble`]
+//! ([`ModelStructure::Trees`]). [`save_model`] / [`load_model`] persist any of them in a
+//! versioned, checksummed envelope; scores are in [`crate::metrics`].
 
 mod design;
 mod gbdt;
