@@ -13,13 +13,14 @@ use willump::ops::{LeftJoin, TargetAggregate};
 use willump::runtime::value::{Column, I64Column, StringColumn, Table, Value, numeric_values};
 
 use super::{FEATURES, FlightsModel};
+use crate::fused::keymap::{HourKeyMap, StrKeyMap};
 use crate::fused::trees::{BLOCK, MAX_BLOCK_FEATURES};
 use crate::fused::{CompactTrees, sigmoid};
 use crate::{Error, Result, Scorer, input_column};
 
 const OP: &str = "FlightsFused";
 const NONE: u32 = u32::MAX;
-const NF: usize = 31;
+const NF: usize = 30;
 
 /// Rows of looked-up values, with the default row last.
 #[derive(Debug, Clone)]
@@ -97,22 +98,23 @@ pub struct FlightsFused {
     first_year: i64,
     n_years: i64,
     /// tailnum -> (planes row, plane history row).
-    tailnums: FxHashMap<Box<str>, (u32, u32)>,
+    tailnums: StrKeyMap<(u32, u32)>,
     planes: Values<3>,
     plane_hist: Values<2>,
     /// dest -> (airports row, destination id).
-    dests: FxHashMap<Box<str>, (u32, u32)>,
+    dests: StrKeyMap<(u32, u32)>,
     airports: Values<4>,
-    origins: Ids,
+    /// origin -> origin id.
+    origins: StrKeyMap<u32>,
     n_dests: usize,
     /// Route history row by `origin_id * n_dests + dest_id`.
     routes: Vec<u32>,
     route_hist: Values<2>,
     /// Per origin id: time_hour -> weather row.
-    weather_index: Vec<FxHashMap<Box<str>, u32>>,
+    weather_index: Vec<HourKeyMap<u32>>,
     weather: Values<9>,
-    carriers: Ids,
-    carrier_rows: Vec<u32>,
+    /// carrier -> carrier history row.
+    carriers: StrKeyMap<u32>,
     carrier_hist: Values<2>,
     /// Hour history row by `hour - first_hour`.
     hours: Vec<u32>,
@@ -208,26 +210,20 @@ impl FlightsFused {
             &["temp", "dewp", "humid", "wind_dir", "wind_speed", "wind_gust", "precip", "pressure", "visib"],
             defaults(&st.weather),
         )?;
-        let mut weather_index = vec![FxHashMap::default(); origins.map.len()];
+        let mut by_origin: Vec<Vec<(&str, u32)>> = vec![Vec::new(); origins.map.len()];
         let w_time = str_key(&weather_side, "time_hour")?;
         for i in 0..weather_side.n_rows() {
             if let (Some(o), Some(t)) = (w_origin.get(i), w_time.get(i)) {
-                let oid = origins.get(Some(o)) as usize;
-                weather_index[oid].insert(t.into(), i as u32);
+                by_origin[origins.get(Some(o)) as usize].push((t, i as u32));
             }
         }
+        let weather_index = by_origin.iter().map(|e| HourKeyMap::new(e.iter().copied())).collect();
 
         // Carrier and hour histories.
         let (carrier_side, carrier_hist) = history(&st.histories[0])?;
-        let mut carriers = Ids::default();
-        let mut carrier_rows = Vec::new();
-        for (i, c) in str_key(&carrier_side, "carrier")?.iter().enumerate() {
-            if let Some(c) = c {
-                let id = carriers.id(c) as usize;
-                carrier_rows.resize(id + 1, NONE);
-                carrier_rows[id] = i as u32;
-            }
-        }
+        let carriers = StrKeyMap::new(
+            str_key(&carrier_side, "carrier")?.iter().enumerate().filter_map(|(i, c)| Some((c?, i as u32))),
+        );
         let (hour_side, hour_hist) = history(&st.histories[3])?;
         let h = i64_key(&hour_side, "hour")?;
         let first_hour = h.iter().flatten().min().unwrap_or(0);
@@ -246,19 +242,18 @@ impl FlightsFused {
             calendar,
             first_year,
             n_years,
-            tailnums,
+            tailnums: StrKeyMap::new(tailnums.iter().map(|(k, v)| (&**k, *v))),
             planes,
             plane_hist,
-            dests,
+            dests: StrKeyMap::new(dests.iter().map(|(k, v)| (&**k, *v))),
             airports,
-            origins,
+            origins: StrKeyMap::new(origins.map.iter().map(|(k, v)| (&**k, *v))),
             n_dests,
             routes,
             route_hist,
             weather_index,
             weather,
             carriers,
-            carrier_rows,
             carrier_hist,
             hours,
             first_hour,
@@ -273,48 +268,45 @@ impl FlightsFused {
         let int = |col: &I64Column| col.get(i);
         let as_f = |v: Option<i64>| v.map_or(f64::NAN, |x| x as f64);
         let (year, month, day, hour, minute) = (int(c.year), int(c.month), int(c.day), int(c.hour), int(c.minute));
-        f[0] = as_f(month);
-        f[1] = as_f(day);
-        f[2] = as_f(hour);
-        f[3] = as_f(minute);
-        f[4] = match (hour, minute) {
+        f[0] = as_f(day);
+        f[1] = as_f(hour);
+        f[2] = as_f(minute);
+        f[3] = match (hour, minute) {
             (Some(h), Some(m)) => h as f64 * 60.0 + m as f64,
             _ => f64::NAN,
         };
-        f[5] = c.distance.get(i).map_or(f64::NAN, f64::ln_1p);
-        f[6] = match (year, month, day) {
+        f[4] = c.distance.get(i).map_or(f64::NAN, f64::ln_1p);
+        f[5] = match (year, month, day) {
             (Some(y), Some(m), Some(d)) => {
                 date_index(y, m, d, self.first_year, self.n_years).map_or(f64::NAN, |k| self.calendar[k])
             }
             _ => f64::NAN,
         };
-        let (plane_row, plane_hist_row) =
-            c.tailnum.get(i).and_then(|t| self.tailnums.get(t).copied()).unwrap_or((NONE, NONE));
-        f[7..10].copy_from_slice(self.planes.get(plane_row));
-        let (airport_row, dest) = c.dest.get(i).and_then(|d| self.dests.get(d).copied()).unwrap_or((NONE, NONE));
-        f[10..14].copy_from_slice(self.airports.get(airport_row));
-        let origin = self.origins.get(c.origin.get(i));
+        let (plane_row, plane_hist_row) = c.tailnum.get(i).and_then(|t| self.tailnums.get(t)).unwrap_or((NONE, NONE));
+        f[6..9].copy_from_slice(self.planes.get(plane_row));
+        let (airport_row, dest) = c.dest.get(i).and_then(|d| self.dests.get(d)).unwrap_or((NONE, NONE));
+        f[9..13].copy_from_slice(self.airports.get(airport_row));
+        let origin = c.origin.get(i).and_then(|o| self.origins.get(o)).unwrap_or(NONE);
         let weather_row = if origin == NONE {
             NONE
         } else {
-            c.time_hour.get(i).and_then(|t| self.weather_index[origin as usize].get(t).copied()).unwrap_or(NONE)
+            c.time_hour.get(i).and_then(|t| self.weather_index[origin as usize].get(t)).unwrap_or(NONE)
         };
-        f[14..23].copy_from_slice(self.weather.get(weather_row));
-        let carrier = self.carriers.get(c.carrier.get(i));
-        let carrier_row = if carrier == NONE { NONE } else { self.carrier_rows[carrier as usize] };
-        f[23..25].copy_from_slice(self.carrier_hist.get(carrier_row));
+        f[13..22].copy_from_slice(self.weather.get(weather_row));
+        let carrier_row = c.carrier.get(i).and_then(|k| self.carriers.get(k)).unwrap_or(NONE);
+        f[22..24].copy_from_slice(self.carrier_hist.get(carrier_row));
         let route_row = if origin == NONE || dest == NONE {
             NONE
         } else {
             self.routes[origin as usize * self.n_dests + dest as usize]
         };
-        f[25..27].copy_from_slice(self.route_hist.get(route_row));
-        f[27..29].copy_from_slice(self.plane_hist.get(plane_hist_row));
+        f[24..26].copy_from_slice(self.route_hist.get(route_row));
+        f[26..28].copy_from_slice(self.plane_hist.get(plane_hist_row));
         let hour_row = hour
             .map(|h| h.wrapping_sub(self.first_hour))
             .filter(|&k| k >= 0 && (k as usize) < self.hours.len())
             .map_or(NONE, |k| self.hours[k as usize]);
-        f[29..31].copy_from_slice(self.hour_hist.get(hour_row));
+        f[28..30].copy_from_slice(self.hour_hist.get(hour_row));
     }
 }
 
@@ -377,13 +369,14 @@ impl Scorer for FlightsFused {
         let mut out = Vec::with_capacity(n);
         let mut rows = [[0.0; MAX_BLOCK_FEATURES]; BLOCK];
         let mut scores = [0.0; BLOCK];
+        let mut scratch = self.trees.scratch();
         let mut start = 0;
         while start < n {
             let m = (n - start).min(BLOCK);
             for (k, row) in rows.iter_mut().enumerate().take(m) {
                 self.row(&c, start + k, row);
             }
-            self.trees.score_block(&rows, m, &mut scores);
+            self.trees.score_block(&rows, m, &mut scores, &mut scratch);
             out.extend(scores[..m].iter().map(|&s| sigmoid(s)));
             start += m;
         }

@@ -14,7 +14,10 @@
 //! allocates nothing once warm and several threads can score at once.
 
 mod hashed;
+pub mod keymap;
 mod linear_text;
+pub mod predicated;
+pub mod quickscorer;
 pub mod trees;
 
 use std::sync::Mutex;

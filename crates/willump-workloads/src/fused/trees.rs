@@ -9,6 +9,56 @@
 
 use willump::runtime::models::{Decision, Link, MissingType, Task, TreeEnsemble, ZERO_THRESHOLD};
 
+use super::predicated::Predicated;
+use super::quickscorer::{QuickScorer, max_leaves};
+
+/// QuickScorer with the narrowest mask the ensemble allows.
+#[derive(Debug, Clone)]
+enum Quick {
+    Narrow(QuickScorer<u32>),
+    Wide(QuickScorer<u64>),
+}
+
+impl Quick {
+    fn n_trees(&self) -> usize {
+        match self {
+            Quick::Narrow(q) => q.n_trees(),
+            Quick::Wide(q) => q.n_trees(),
+        }
+    }
+
+    #[inline]
+    fn score_rows(
+        &self,
+        rows: &[[f64; MAX_BLOCK_FEATURES]; BLOCK],
+        m: usize,
+        nf: usize,
+        out: &mut [f64; BLOCK],
+        scratch: &mut TreeScratch,
+    ) {
+        match self {
+            Quick::Narrow(q) => {
+                scratch.narrow.resize(q.n_trees(), 0);
+                for (o, x) in out[..m].iter_mut().zip(rows) {
+                    *o = q.score(&x[..nf], &mut scratch.narrow);
+                }
+            }
+            Quick::Wide(q) => {
+                scratch.wide.resize(q.n_trees(), 0);
+                for (o, x) in out[..m].iter_mut().zip(rows) {
+                    *o = q.score(&x[..nf], &mut scratch.wide);
+                }
+            }
+        }
+    }
+}
+
+/// Scratch space of [`CompactTrees::score_block`]: one leaf mask per tree.
+#[derive(Debug, Clone, Default)]
+pub struct TreeScratch {
+    narrow: Vec<u32>,
+    wide: Vec<u64>,
+}
 use crate::{Error, Result};
 
 const DEFAULT_LEFT: u8 = 1;
@@ -16,7 +66,7 @@ const ZERO_MISSING: u8 = 2;
 
 /// Rows evaluated together per tree: their traversals are independent, so the processor
 /// overlaps their loads and branches.
-pub const BLOCK: usize = 8;
+pub const BLOCK: usize = 16;
 
 /// The widest row [`CompactTrees::score_block`] takes (rows are fixed-size stack arrays).
 pub const MAX_BLOCK_FEATURES: usize = 64;
@@ -25,10 +75,10 @@ pub const MAX_BLOCK_FEATURES: usize = 64;
 #[repr(C)]
 struct Node {
     threshold: f64,
+    /// `[right, left]`: indexed by whether the row goes left.
+    child: [i16; 2],
     feature: u16,
     flags: u8,
-    left: i16,
-    right: i16,
 }
 
 /// A binary tree ensemble ready for fused evaluation.
@@ -40,6 +90,12 @@ pub struct CompactTrees {
     leaves: Vec<f64>,
     base: f64,
     n_features: usize,
+    /// Whether some node treats zero as missing (then the general step runs).
+    any_zero_missing: bool,
+    /// The feature-by-feature form, when the ensemble allows it.
+    quick: Option<Quick>,
+    /// The predicated form, when the ensemble allows it.
+    predicated: Option<Predicated>,
 }
 
 impl CompactTrees {
@@ -60,6 +116,13 @@ impl CompactTrees {
             leaves: Vec::new(),
             base: e.base_score[0],
             n_features: e.n_features,
+            any_zero_missing: false,
+            quick: if max_leaves(e) <= 32 {
+                QuickScorer::<u32>::new(e).map(Quick::Narrow)
+            } else {
+                QuickScorer::<u64>::new(e).map(Quick::Wide)
+            },
+            predicated: Predicated::new(e),
         };
         for tree in &e.trees {
             let n = tree.n_internal();
@@ -76,12 +139,12 @@ impl CompactTrees {
                     },
                     Decision::Categorical { .. } => return Err(Error::op(OP, "categorical splits are not supported")),
                 };
+                t.any_zero_missing |= flags & ZERO_MISSING != 0;
                 t.nodes.push(Node {
                     threshold,
+                    child: [tree.right[i] as i16, tree.left[i] as i16],
                     feature: tree.split_feature[i] as u16,
                     flags,
-                    left: tree.left[i] as i16,
-                    right: tree.right[i] as i16,
                 });
             }
             t.leaves.extend_from_slice(&tree.leaf_value);
@@ -94,11 +157,20 @@ impl CompactTrees {
         self.n_features
     }
 
+    /// The child a node sends `v` to, with every missing-value rule.
     #[inline(always)]
     fn step(nd: &Node, v: f64) -> i16 {
         let missing = v.is_nan() || (nd.flags & ZERO_MISSING != 0 && v.abs() <= ZERO_THRESHOLD);
         let left = if missing { nd.flags & DEFAULT_LEFT != 0 } else { v <= nd.threshold };
-        if left { nd.left } else { nd.right }
+        nd.child[left as usize]
+    }
+
+    /// The same without the zero rule, branch-free: `v <= t` is false for NaN, which then goes
+    /// to the default side.
+    #[inline(always)]
+    fn step_nan(nd: &Node, v: f64) -> i16 {
+        let left = (v <= nd.threshold) as u8 | (v.is_nan() as u8 & nd.flags);
+        nd.child[left as usize]
     }
 
     /// The raw score (log-odds) of one row of `n_features` values.
@@ -124,10 +196,78 @@ impl CompactTrees {
         s
     }
 
+    /// Scratch space for [`score_block`](Self::score_block).
+    pub fn scratch(&self) -> TreeScratch {
+        let n = self.quick.as_ref().map_or(0, Quick::n_trees);
+        TreeScratch { narrow: vec![0; n], wide: vec![0; n] }
+    }
+
+    /// Whether the QuickScorer path is used (else: tree traversal).
+    pub fn is_quick(&self) -> bool {
+        self.quick.is_some()
+    }
+
     /// The raw scores of the first `m <= BLOCK` rows of `rows` (each holding the row's
-    /// `n_features <= MAX_BLOCK_FEATURES` values first), tree by tree.
+    /// `n_features <= MAX_BLOCK_FEATURES` values first). `scratch` comes from
+    /// [`scratch`](Self::scratch).
     #[inline]
-    pub fn score_block(&self, rows: &[[f64; MAX_BLOCK_FEATURES]; BLOCK], m: usize, out: &mut [f64; BLOCK]) {
+    pub fn score_block(
+        &self,
+        rows: &[[f64; MAX_BLOCK_FEATURES]; BLOCK],
+        m: usize,
+        out: &mut [f64; BLOCK],
+        scratch: &mut TreeScratch,
+    ) {
+        if let Some(q) = &self.quick {
+            q.score_rows(rows, m, self.n_features, out, scratch);
+        } else {
+            self.score_block_traversal(rows, m, out);
+        }
+    }
+
+    /// [`score_block`](Self::score_block) by QuickScorer (`None` when the ensemble does not
+    /// allow it).
+    pub fn score_block_quick(
+        &self,
+        rows: &[[f64; MAX_BLOCK_FEATURES]; BLOCK],
+        m: usize,
+        out: &mut [f64; BLOCK],
+        scratch: &mut TreeScratch,
+    ) -> Option<()> {
+        self.quick.as_ref()?.score_rows(rows, m, self.n_features, out, scratch);
+        Some(())
+    }
+
+    /// [`score_block`](Self::score_block) by predicated traversal (`None` when the ensemble does
+    /// not allow it).
+    pub fn score_block_predicated(
+        &self,
+        rows: &[[f64; MAX_BLOCK_FEATURES]; BLOCK],
+        m: usize,
+        out: &mut [f64; BLOCK],
+    ) -> Option<()> {
+        self.predicated.as_ref()?.score_block(rows, m, out);
+        Some(())
+    }
+
+    /// [`score_block`](Self::score_block) by tree traversal, a block of rows per tree.
+    #[inline]
+    pub fn score_block_traversal(&self, rows: &[[f64; MAX_BLOCK_FEATURES]; BLOCK], m: usize, out: &mut [f64; BLOCK]) {
+        if self.any_zero_missing {
+            self.block_with(rows, m, out, Self::step)
+        } else {
+            self.block_with(rows, m, out, Self::step_nan)
+        }
+    }
+
+    #[inline(always)]
+    fn block_with(
+        &self,
+        rows: &[[f64; MAX_BLOCK_FEATURES]; BLOCK],
+        m: usize,
+        out: &mut [f64; BLOCK],
+        step: impl Fn(&Node, f64) -> i16,
+    ) {
         out[..m].fill(self.base);
         for &(start, leaf0, internal) in &self.trees {
             let mut cur = [-1i16; BLOCK];
@@ -139,7 +279,7 @@ impl CompactTrees {
                     for (c, x) in cur[..m].iter_mut().zip(rows) {
                         if *c >= 0 {
                             let nd = &nodes[*c as usize];
-                            *c = Self::step(nd, x[nd.feature as usize]);
+                            *c = step(nd, x[nd.feature as usize]);
                             active = true;
                         }
                     }
@@ -150,6 +290,59 @@ impl CompactTrees {
             }
             for (o, c) in out[..m].iter_mut().zip(&cur) {
                 *o += self.leaves[leaf0 as usize + !*c as usize];
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use willump::runtime::models::GbdtSpec;
+    use willump::runtime::rng::Rng;
+
+    #[test]
+    fn quickscorer_and_traversal_agree_bit_for_bit() {
+        let mut rng = Rng::new(3);
+        let (n, d) = (3000, 6);
+        let mut x = ndarray::Array2::zeros((n, d));
+        let mut y = Vec::with_capacity(n);
+        for i in 0..n {
+            for j in 0..d {
+                // Feature 2 is sometimes missing; feature 4 is sometimes exactly zero.
+                x[[i, j]] = if j == 2 && rng.next_f64() < 0.2 {
+                    f64::NAN
+                } else if j == 4 && rng.next_f64() < 0.3 {
+                    0.0
+                } else {
+                    rng.normal()
+                };
+            }
+            let z = x[[i, 0]] + 0.5 * x[[i, 1]] * x[[i, 3]] + if x[[i, 2]].is_nan() { 1.0 } else { x[[i, 2]] };
+            y.push(if z + rng.normal() > 0.0 { 1.0 } else { 0.0 });
+        }
+        let spec = GbdtSpec { n_trees: 30, num_leaves: 15, ..GbdtSpec::default() };
+        let m = spec.fit(x.view().into(), &y).unwrap();
+        let t = CompactTrees::new(m.ensemble()).unwrap();
+        assert!(t.is_quick());
+        let mut scratch = t.scratch();
+        let mut rows = [[0.0; MAX_BLOCK_FEATURES]; BLOCK];
+        let (mut quick, mut walk) = ([0.0; BLOCK], [0.0; BLOCK]);
+        for start in (0..n).step_by(BLOCK) {
+            let k = (n - start).min(BLOCK);
+            for r in 0..k {
+                for j in 0..d {
+                    // Also probe NaN everywhere and values exactly at thresholds' neighbours.
+                    rows[r][j] = if (start + r + j) % 11 == 0 { f64::NAN } else { x[[start + r, j]] };
+                }
+            }
+            t.score_block(&rows, k, &mut quick, &mut scratch);
+            t.score_block_traversal(&rows, k, &mut walk);
+            let mut raw = [0.0];
+            for r in 0..k {
+                assert_eq!(quick[r].to_bits(), walk[r].to_bits(), "row {}", start + r);
+                m.decision_row(&rows[r][..d], &mut raw).unwrap();
+                assert_eq!(quick[r].to_bits(), raw[0].to_bits(), "row {} against the runtime", start + r);
             }
         }
     }
