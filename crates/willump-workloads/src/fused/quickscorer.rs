@@ -133,14 +133,14 @@ impl<M: Mask> QuickScorer<M> {
             }
             walk(tree, 0, &mut order, &mut left_bits);
             leaves.extend(order.iter().map(|&l| tree.leaf_value[l]));
-            for n in 0..tree.n_internal() {
-                let Decision::Numerical { threshold, missing, default_left } = &tree.decision[n] else { return None };
+            for ((decision, &feature), &left) in tree.decision.iter().zip(&tree.split_feature).zip(&left_bits) {
+                let Decision::Numerical { threshold, missing, default_left } = decision else { return None };
                 let nan_left = match missing {
                     MissingType::None => 0.0 <= *threshold,
                     MissingType::NaN => *default_left,
                     MissingType::Zero => return None,
                 };
-                entries.push((tree.split_feature[n] as usize, *threshold, t as u32, !left_bits[n], !nan_left));
+                entries.push((feature as usize, *threshold, t as u32, !left, !nan_left));
             }
         }
         entries.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
