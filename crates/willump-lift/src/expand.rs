@@ -164,12 +164,13 @@ fn arg_substituted(a: &Arg, values: &[ValueUse<'_>], next: &mut usize) -> Expr {
             // same error in the eager function points (and rustc reports it once).
             let local = format_ident!("__willump_v{}", *next, span = syn::spanned::Spanned::span(expr));
             *next += 1;
+            let sp = syn::spanned::Spanned::span(expr);
             let replacement: Expr = if v.row {
-                syn::parse_quote!(#local)
+                syn::parse_quote_spanned!(sp=> #local)
             } else if v.moved {
-                syn::parse_quote!(::willump::__private::clone_arg(#local))
+                syn::parse_quote_spanned!(sp=> ::willump::__private::clone_arg(#local))
             } else {
-                syn::parse_quote!((*#local))
+                syn::parse_quote_spanned!(sp=> (*#local))
             };
             if v.moved {
                 return replacement;
@@ -177,8 +178,9 @@ fn arg_substituted(a: &Arg, values: &[ValueUse<'_>], next: &mut usize) -> Expr {
             replace_ident(expr.clone(), v.name, &replacement)
         }
         Arg::State { name, expr } => {
-            let cap = format_ident!("__willump_st_{}", name);
-            replace_ident(expr.clone(), name, &syn::parse_quote!((&*#cap)))
+            let sp = syn::spanned::Spanned::span(expr);
+            let cap = format_ident!("__willump_st_{}", name, span = sp);
+            replace_ident(expr.clone(), name, &syn::parse_quote_spanned!(sp=> (&*#cap)))
         }
         Arg::Const { expr } => expr.clone(),
         Arg::List { items, expr } => {
