@@ -52,18 +52,22 @@ pub fn flights_pipeline(
     hour_history: &TargetAggregate,
     model: &Gbdt,
 ) -> willump::Result<Array2<f64>> {
-    let keys = make_table(
-        &["year", "month", "day", "hour", "carrier", "tailnum", "origin", "dest", "time_hour"],
-        &[year, month, day, hour, carrier, tailnum, origin, dest, time_hour],
-    )?;
-    let day_of_week = calendar.transform(&keys, &["year", "month", "day"])?;
-    let plane = planes.transform(&keys, &["tailnum"])?;
-    let destination = airports.transform(&keys, &["dest"])?;
-    let forecast = weather.transform(&keys, &["origin", "time_hour"])?;
-    let by_carrier = carrier_history.transform(&keys, &["carrier"])?;
-    let by_route = route_history.transform(&keys, &["origin", "dest"])?;
-    let by_plane = plane_history.transform(&keys, &["tailnum"])?;
-    let by_hour = hour_history.transform(&keys, &["hour"])?;
+    // One small key table per lookup, so that each feature group reads only its own keys.
+    let dates = make_table(&["year", "month", "day"], &[year, month, day])?;
+    let tails = make_table(&["tailnum"], &[tailnum])?;
+    let dests = make_table(&["dest"], &[dest])?;
+    let hours = make_table(&["origin", "time_hour"], &[origin, time_hour])?;
+    let carriers = make_table(&["carrier"], &[carrier])?;
+    let routes = make_table(&["origin", "dest"], &[origin, dest])?;
+    let sched = make_table(&["hour"], &[hour])?;
+    let day_of_week = calendar.transform(&dates, &["year", "month", "day"])?;
+    let plane = planes.transform(&tails, &["tailnum"])?;
+    let destination = airports.transform(&dests, &["dest"])?;
+    let forecast = weather.transform(&hours, &["origin", "time_hour"])?;
+    let by_carrier = carrier_history.transform(&carriers, &["carrier"])?;
+    let by_route = route_history.transform(&routes, &["origin", "dest"])?;
+    let by_plane = plane_history.transform(&tails, &["tailnum"])?;
+    let by_hour = hour_history.transform(&sched, &["hour"])?;
     let hour_minutes = arith_const(hour, ArithOp::Mul, 60.0)?;
     let dep_minutes = arith(&hour_minutes, ArithOp::Add, minute)?;
     let log_distance = log1p(distance)?;
@@ -301,6 +305,8 @@ impl FlightsState {
         let r = Rows::new(inputs)?;
         let keys = r.keys()?;
         let [_, _, day, hour, minute] = r.ints;
+        // The pipeline looks up per-lookup key tables with the same columns; a join reads only
+        // its key columns, so one table of every key gives the same rows.
         let day_of_week = self.calendar.transform(&keys, &["year", "month", "day"])?;
         let plane = self.planes.transform(&keys, &["tailnum"])?;
         let destination = self.airports.transform(&keys, &["dest"])?;

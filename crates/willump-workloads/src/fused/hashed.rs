@@ -1,10 +1,10 @@
 //! Hashed text blocks (scikit-learn's `HashingVectorizer`) into one linear score, fused.
 //!
 //! Per row and block: analyze into term spans, hash each term (MurmurHash3, seed 0) to a column
-//! and a sign, collect the (column, sign) pairs in a reused buffer, sort them by column and walk
-//! the runs: each distinct column's summed value enters both the dot product with the weights
-//! and the norm. A hashed space is too large for a dense per-row counter, and rows hold a few
-//! dozen terms, so a sort of a small buffer is the cheapest exact aggregation.
+//! and a sign, and sum the signs per column in a small open-addressing table that stays in L1
+//! (a hashed space is too large for a dense per-row counter, and a row holds a few dozen terms);
+//! then each distinct column's value enters both the dot product with the weights and the norm,
+//! and the table is cleared through its list of used slots.
 
 use willump::ir::params::text::{AnalyzerParams, Norm};
 use willump::ops::HashingVectorizer;
@@ -30,10 +30,54 @@ pub struct HashedLinear {
     intercept: f64,
 }
 
-/// Per-call scratch: one analyzer per block and the (column, value) buffer.
+/// Per-call scratch: one analyzer per block and the per-row column table.
 pub struct HashedScratch {
     analyzers: Vec<TermAnalyzer>,
-    pairs: Vec<(u32, f64)>,
+    table: RowTable,
+}
+
+/// Column -> summed value for one row: open addressing over `u32` keys (`col + 1`; 0 is empty),
+/// at most half full, cleared slot by slot after the row.
+struct RowTable {
+    keys: Vec<u32>,
+    values: Vec<f64>,
+    used: Vec<u32>,
+}
+
+impl RowTable {
+    fn new() -> RowTable {
+        RowTable { keys: vec![0; 256], values: vec![0.0; 256], used: Vec::new() }
+    }
+
+    /// Makes room for `n` distinct columns.
+    fn reserve(&mut self, n: usize) {
+        if 2 * n > self.keys.len() {
+            let cap = (2 * n).next_power_of_two();
+            self.keys = vec![0; cap];
+            self.values = vec![0.0; cap];
+        }
+    }
+
+    #[inline(always)]
+    fn add(&mut self, col: u32, v: f64) {
+        let mask = self.keys.len() - 1;
+        let key = col + 1;
+        let mut i = (key.wrapping_mul(0x9E37_79B9) >> 8) as usize & mask;
+        loop {
+            let k = self.keys[i];
+            if k == key {
+                self.values[i] += v;
+                return;
+            }
+            if k == 0 {
+                self.keys[i] = key;
+                self.values[i] = v;
+                self.used.push(i as u32);
+                return;
+            }
+            i = (i + 1) & mask;
+        }
+    }
 }
 
 impl HashedLinear {
@@ -77,7 +121,7 @@ impl HashedLinear {
                 .iter()
                 .map(|b| TermAnalyzer::new(&b.analysis).expect("a built vectorizer's parameters are valid"))
                 .collect(),
-            pairs: Vec::new(),
+            table: RowTable::new(),
         }
     }
 
@@ -86,7 +130,7 @@ impl HashedLinear {
         let mut score = self.intercept;
         let Some(doc) = doc else { return score };
         for (b, a) in self.blocks.iter().zip(s.analyzers.iter_mut()) {
-            score += b.score(doc, a, &mut s.pairs);
+            score += b.score(doc, a, &mut s.table);
         }
         score
     }
@@ -94,33 +138,27 @@ impl HashedLinear {
 
 impl HashedBlock {
     #[inline]
-    fn score(&self, doc: &str, analyzer: &mut TermAnalyzer, pairs: &mut Vec<(u32, f64)>) -> f64 {
-        pairs.clear();
+    fn score(&self, doc: &str, analyzer: &mut TermAnalyzer, table: &mut RowTable) -> f64 {
         let terms = analyzer.analyze(doc);
+        table.reserve(terms.len());
         for k in 0..terms.len() {
             let h = murmur3_x86_32(terms.get(k).as_bytes(), 0) as i32;
             let (col, sign) = sklearn_column(h, self.n_features);
-            pairs.push((col, if self.alternate_sign { sign } else { 1.0 }));
+            table.add(col, if self.alternate_sign { sign } else { 1.0 });
         }
-        pairs.sort_unstable_by_key(|p| p.0);
         let (mut dot, mut norm) = (0.0, 0.0);
-        let mut i = 0;
-        while i < pairs.len() {
-            let col = pairs[i].0;
-            let mut v = 0.0;
-            while i < pairs.len() && pairs[i].0 == col {
-                v += pairs[i].1;
-                i += 1;
-            }
-            if self.binary {
-                v = 1.0;
-            }
+        for &slot in &table.used {
+            let slot = slot as usize;
+            let col = table.keys[slot] - 1;
+            table.keys[slot] = 0;
+            let v = if self.binary { 1.0 } else { table.values[slot] };
             dot += v * self.weight[col as usize];
             norm += match self.norm {
                 Some(Norm::L2) => v * v,
                 _ => v.abs(),
             };
         }
+        table.used.clear();
         match self.norm {
             Some(Norm::L2) if norm > 0.0 => dot / norm.sqrt(),
             Some(Norm::L1) if norm > 0.0 => dot / norm,
