@@ -7,7 +7,6 @@
 //! The pipeline is `willump_workloads::flights::flights_pipeline` (the `flights` workload). With
 //! `--data`, the real nycflights13 tables are read (about 10 s of training).
 
-use willump::prelude::*;
 use willump_workloads::flights::FlightsWorkload;
 use willump_workloads::{Metric, Workload};
 

@@ -6,7 +6,6 @@
 //! The pipeline is `willump_workloads::text::text_pipeline` (the `text` benchmark workload):
 //! lowercase, word 1-gram TF-IDF, char 2-5-gram TF-IDF, `hstack`, logistic regression.
 
-use willump::prelude::*;
 use willump_workloads::text::TextWorkload;
 use willump_workloads::{Metric, Workload, class1_of_value};
 
