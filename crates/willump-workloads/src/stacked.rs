@@ -22,8 +22,8 @@ use willump::runtime::rng::Rng;
 use willump::runtime::value::StringColumn;
 
 use crate::fused::{HashedLinear, HashedScratch, Pool, sigmoid};
-use crate::text::{split_texts, text_dataset};
-use crate::{Dataset, Error, Metric, Scorer, Source, Trained, Workload, class1, data, input_column, textgen};
+use crate::text::split_texts;
+use crate::{Dataset, Error, Metric, Scorer, Trained, Workload, class1, data, input_column};
 
 /// Number of shape features.
 pub const N_SHAPE: usize = 10;
@@ -213,8 +213,7 @@ impl Workload for StackedWorkload {
     }
 
     fn generate(&self, seed: u64, rows: usize) -> Result<Dataset> {
-        let (texts, labels) = textgen::generate(seed, rows);
-        text_dataset(texts, labels, Source::Generated { seed, rows })
+        crate::text::TextWorkload.generate(seed, rows)
     }
 
     fn load(&self, dir: &Path) -> Result<Option<Dataset>> {

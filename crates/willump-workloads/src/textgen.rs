@@ -264,10 +264,11 @@ fn pick<'a>(rng: &mut Rng, list: &[&'a str]) -> &'a str {
     list[rng.below(list.len() as u64) as usize]
 }
 
-/// A misspelling: a letter dropped, doubled, or two letters swapped (ASCII words only).
-fn misspell(rng: &mut Rng, w: &str) -> String {
+/// A misspelling: a letter dropped, doubled, or two letters swapped (ASCII words of at least
+/// `min_len` bytes only; other words are returned as they are).
+pub(crate) fn misspell(rng: &mut Rng, w: &str, min_len: usize) -> String {
     let b = w.as_bytes();
-    if b.len() < 3 || !w.is_ascii() {
+    if b.len() < min_len.max(3) || !w.is_ascii() {
         return w.to_string();
     }
     let i = 1 + rng.below(b.len() as u64 - 2) as usize;
@@ -304,7 +305,7 @@ impl Gen {
         } else {
             FILLER[self.filler.sample(&mut self.rng)]
         };
-        if self.rng.next_f64() < 0.04 { misspell(&mut self.rng, w) } else { w.to_string() }
+        if self.rng.next_f64() < 0.04 { misspell(&mut self.rng, w, 3) } else { w.to_string() }
     }
 
     /// One SMS message; `spam` chooses its class.

@@ -15,6 +15,8 @@
 
 use willump::runtime::rng::Rng;
 
+use crate::textgen::misspell;
+
 const SYL_A: &[&str] = &[
     "vel", "kor", "nex", "ari", "zen", "lum", "bri", "tor", "sol", "mav", "qui", "den", "ost", "ruv", "pel", "fen",
     "gal", "hor", "jun", "kai", "lio", "mor", "nov", "pra", "riv", "sar", "tal", "ul", "var", "wex", "yor", "zal",
@@ -235,7 +237,7 @@ impl Catalogue {
             pick(rng, if apparel { NOUNS_APPAREL } else { NOUNS_ELECTRONICS }).to_string()
         };
         if rng.next_f64() < 0.15 {
-            noun = misspell(rng, &noun);
+            noun = misspell(rng, &noun, 4);
         }
         let extra = if rng.next_f64() < 0.6 {
             Some(if (rng.next_f64() < 0.85) == apparel { pick(rng, SIZES) } else { pick(rng, SPECS) })
@@ -312,23 +314,6 @@ fn title_case(s: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn misspell(rng: &mut Rng, w: &str) -> String {
-    let b = w.as_bytes();
-    if b.len() < 4 {
-        return w.to_string();
-    }
-    let i = 1 + rng.below(b.len() as u64 - 2) as usize;
-    let mut out = b.to_vec();
-    match rng.below(3) {
-        0 => {
-            out.remove(i);
-        }
-        1 => out.insert(i, b[i]),
-        _ => out.swap(i, i - 1),
-    }
-    String::from_utf8(out).unwrap_or_else(|_| w.to_string())
 }
 
 /// `rows` titles with labels (1 = apparel), the brand vocabulary, reproducible from `seed`.
