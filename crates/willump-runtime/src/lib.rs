@@ -12,6 +12,7 @@ pub mod lift;
 pub mod metrics;
 pub mod models;
 pub mod ops;
+pub mod optimize;
 pub mod pipeline;
 pub mod rng;
 pub mod state;
