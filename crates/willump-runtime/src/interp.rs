@@ -12,8 +12,8 @@ use willump_ir::params::numeric::{BucketizeParams, ConstArithParams, ConstSide, 
 use crate::api;
 use crate::error::{Error, Result};
 use crate::models::Model;
-use crate::optimize::rows as cascade_rows;
 use crate::ops::{numeric, table as table_ops, text};
+use crate::optimize::rows as cascade_rows;
 use crate::state::BoundState;
 use crate::value::{Column, F64Column, Matrix, Table, Value};
 

@@ -58,9 +58,7 @@ pub fn paired_gain_interval(
                 *v = rng.below(n as u64) as usize;
             }
             let y: Vec<f64> = idx.iter().map(|&i| labels[i]).collect();
-            let pick = |m: ArrayView2<'_, f64>| {
-                Array2::from_shape_fn((n, k), |(r, c)| m[[idx[r], c]])
-            };
+            let pick = |m: ArrayView2<'_, f64>| Array2::from_shape_fn((n, k), |(r, c)| m[[idx[r], c]]);
             let (c, f) = (pick(cascade), pick(full));
             if let (Ok(sc), Ok(sf)) = (score.eval(&y, c.view()), score.eval(&y, f.view())) {
                 gains.push(score.gain(sc, sf));

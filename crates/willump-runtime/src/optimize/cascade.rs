@@ -184,7 +184,8 @@ impl CascadePipeline {
             }
         }
         let bound = BoundState::Model(small);
-        let small_model = StateDecl { name: "model.small".into(), kind: bound.kind(), fingerprint: bound.fingerprint() };
+        let small_model =
+            StateDecl { name: "model.small".into(), kind: bound.kind(), fingerprint: bound.fingerprint() };
         let spec = CascadeSpec { selected: plan.selected.clone(), threshold: plan.threshold, small_model };
         let ir = |e: willump_ir::IrError| Error::Ir(e.to_string());
         let (small_g, small_nodes) = small_graph(original.graph(), &groups, &spec).map_err(ir)?;
@@ -243,6 +244,16 @@ impl CascadePipeline {
         match self.cascade.states().get(self.nodes.small_state.index()) {
             Some(BoundState::Model(m)) => Ok(m),
             _ => Err(Error::Ir("the small model's state is not a model".into())),
+        }
+    }
+
+    /// The served full model.
+    pub fn full_model(&self) -> Result<&Arc<dyn Model>> {
+        let g = self.original.graph();
+        let out = g.output().ok_or_else(|| Error::Ir("no output".into()))?;
+        match g.node(out).op.state().and_then(|s| self.original.states().get(s.index())) {
+            Some(BoundState::Model(m)) => Ok(m),
+            _ => Err(Error::Ir("the full model's state is not a model".into())),
         }
     }
 

@@ -50,7 +50,10 @@ pub fn select_columns(x: MatrixRef<'_>, cols: &[usize]) -> Result<Matrix> {
 pub fn permute_group(x: MatrixRef<'_>, in_group: &[bool], perm: &[usize]) -> Result<Matrix> {
     let (n, k) = (x.n_rows(), x.n_cols());
     if perm.len() != n || in_group.len() != k {
-        return Err(Error::op("permute_group", format!("{} rows / {} columns for a {n} x {k} matrix", perm.len(), in_group.len())));
+        return Err(Error::op(
+            "permute_group",
+            format!("{} rows / {} columns for a {n} x {k} matrix", perm.len(), in_group.len()),
+        ));
     }
     Ok(match x {
         MatrixRef::Dense(m) => {
@@ -98,10 +101,7 @@ mod tests {
             assert_eq!(sel.view().to_dense(), array![[1.0, 3.0], [0.0, 5.0], [6.0, 0.0]]);
             assert!(select_columns(x, &[4]).is_err());
             let p = permute_group(x, &[true, false, true, false], &[2, 0, 1]).unwrap();
-            assert_eq!(
-                p.view().to_dense(),
-                array![[6.0, 0.0, 7.0, 3.0], [1.0, 4.0, 2.0, 5.0], [0.0, 0.0, 0.0, 0.0]]
-            );
+            assert_eq!(p.view().to_dense(), array![[6.0, 0.0, 7.0, 3.0], [1.0, 4.0, 2.0, 5.0], [0.0, 0.0, 0.0, 0.0]]);
             assert!(permute_group(x, &[true], &[0, 1, 2]).is_err());
         }
         assert_eq!(columns_of(&[4..6, 0..2, 1..3]), vec![0, 1, 2, 4, 5]);

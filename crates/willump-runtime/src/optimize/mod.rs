@@ -40,7 +40,9 @@ mod score;
 pub mod split;
 mod train;
 
-pub use cascade::{CascadeCounts, CascadePipeline, CascadePlan, CascadePrediction, CascadeStats, PlanGroup, ServedCascade};
+pub use cascade::{
+    CascadeCounts, CascadePipeline, CascadePlan, CascadePrediction, CascadeStats, PlanGroup, ServedCascade,
+};
 pub use config::{CascadeConfig, Guard, ProgressBar, Strategy};
 pub use cost::{CostModel, FixedCosts, GroupCosts, MeasuredCosts, scale_costs};
 pub use executor::{Executor, Interpreter, Prepared};

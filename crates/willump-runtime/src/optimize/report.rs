@@ -152,7 +152,8 @@ impl std::fmt::Display for CascadeReport {
         let _ = writeln!(s, "score {}, target: {}", self.score.name(), self.target);
         let _ = writeln!(s, "rows: {} fit, {} validation, {} held out", self.rows[0], self.rows[1], self.rows[2]);
         let _ = writeln!(s, "costs: {}", self.cost_source);
-        let _ = writeln!(s, "\n{:<24} {:>14} {:>7} {:>11} {:>9}", "group", "cost/row", "scaled", "importance", "selected");
+        let _ =
+            writeln!(s, "\n{:<24} {:>14} {:>7} {:>11} {:>9}", "group", "cost/row", "scaled", "importance", "selected");
         for g in &self.groups {
             let _ = writeln!(
                 s,
@@ -176,10 +177,26 @@ impl std::fmt::Display for CascadeReport {
         let _ = writeln!(
             s,
             "\n{:>6} {:<28} {:>5} {:>6} {:>9} {:>9} {:>7} {:>7} {:>8} {:>8} {:>9}",
-            "budget", "groups", "cost", "thresh", "score", "accuracy", "auc", "early", "exp.cost", "speedup", "accepted"
+            "budget",
+            "groups",
+            "cost",
+            "thresh",
+            "score",
+            "accuracy",
+            "auc",
+            "early",
+            "exp.cost",
+            "speedup",
+            "accepted"
         );
         for (i, c) in self.candidates.iter().enumerate() {
-            let mark = if Some(i) == self.chosen { "chosen" } else if c.accepted { "yes" } else { "" };
+            let mark = if Some(i) == self.chosen {
+                "chosen"
+            } else if c.accepted {
+                "yes"
+            } else {
+                ""
+            };
             let _ = writeln!(
                 s,
                 "{:>6.2} {:<28} {:>5} {:>6.3} {:>9.5} {:>9.5} {:>7} {:>7.3} {:>8.1} {:>7.2}x {:>9}",

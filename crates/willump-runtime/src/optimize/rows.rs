@@ -86,7 +86,11 @@ pub fn merge_rows(op: &str, base: &Value, replace: &Value, rows: &[usize]) -> Re
         return Err(Error::invalid(op, "replace", format!("{m} rows for {} row indices", rows.len())));
     }
     if let Some(w) = rows.windows(2).find(|w| w[0] >= w[1]) {
-        return Err(Error::invalid(op, "rows", format!("row indices must be strictly ascending: {} then {}", w[0], w[1])));
+        return Err(Error::invalid(
+            op,
+            "rows",
+            format!("row indices must be strictly ascending: {} then {}", w[0], w[1]),
+        ));
     }
     if let Some(&last) = rows.last()
         && last >= n

@@ -109,7 +109,11 @@ fn problem(pipeline: &Pipeline, labels: &[f64], n: usize) -> Result<Problem> {
     if groups.groups.len() < 2 {
         return Err(Error::op(
             op,
-            format!("a cascade needs at least two feature groups; `{}` has {}", pipeline.graph().name, groups.groups.len()),
+            format!(
+                "a cascade needs at least two feature groups; `{}` has {}",
+                pipeline.graph().name,
+                groups.groups.len()
+            ),
         ));
     }
     if let Some(g) = groups.groups.iter().find(|g| g.columns.is_none()) {
@@ -318,7 +322,20 @@ pub fn train_cascades(
                 let small_final = fit_small(&pb.spec, &x, labels, &all, &plan_groups, &candidates[best].selected)?;
                 Some((best, full_final, small_final))
             }
-            Some(guard) => certify(&pb, &x, labels, fit, valid, holdout, &plan_groups, &candidates, &order, guard, config, &mut report)?,
+            Some(guard) => certify(
+                &pb,
+                &x,
+                labels,
+                fit,
+                valid,
+                holdout,
+                &plan_groups,
+                &candidates,
+                &order,
+                guard,
+                config,
+                &mut report,
+            )?,
         }
     };
     progress.done(1);
