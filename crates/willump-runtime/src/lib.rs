@@ -5,6 +5,7 @@
 //! See ARCHITECTURE.md at the repository root for the map of the crates.
 
 pub mod api;
+pub mod artifact;
 pub mod error;
 pub mod fingerprint;
 pub mod interp;
