@@ -101,22 +101,6 @@ impl Value {
         })
     }
 
-    /// The value as a model input, when it is a feature block (a numeric column is one dense
-    /// feature: copied into an `n x 1` matrix).
-    pub fn as_matrix(&self, op: &str, name: &str) -> Result<std::borrow::Cow<'_, Matrix>> {
-        use std::borrow::Cow;
-        match self {
-            Value::Sparse(m) => Ok(Cow::Owned(Matrix::Sparse(m.clone()))),
-            Value::Dense(m) => Ok(Cow::Owned(Matrix::Dense(m.clone()))),
-            Value::Column(c) => {
-                let v = numeric_values(c, op, name)?;
-                let n = v.len();
-                Ok(Cow::Owned(Matrix::Dense(Array2::from_shape_vec((n, 1), v).expect("n x 1"))))
-            }
-            other => Err(Error::invalid(op, name, format!("expected a feature block, found {}", other.ir_type()))),
-        }
-    }
-
     /// A borrowed model-input view, without copying, for sparse and dense blocks.
     pub fn matrix_ref(&self, op: &str, name: &str) -> Result<MatrixRef<'_>> {
         match self {
@@ -224,22 +208,6 @@ value_from!(
     TokenColumn => Value::Tokens,
 );
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn known_types_are_not_opaque() {
-        assert_eq!(Value::from_any(StringColumn::from_strs(&["a"])).ir_type(), Type::STR);
-        assert_eq!(Value::from_any(vec![1.0, 2.0]).ir_type(), Type::F64);
-        assert_eq!(Value::from_any(Matrix::Dense(Array2::zeros((2, 3)))).ir_type(), Type::Dense(Some(3)));
-        let o = Value::from_any((1u8, "x"));
-        assert!(matches!(o.ir_type(), Type::Opaque(n) if n.contains("u8")));
-        assert!(o.take_rows(&[0]).is_err());
-        assert!(o.as_any().downcast_ref::<(u8, &str)>().is_some());
-    }
-}
-
 /// The IR type a Rust value has when it becomes a [`Value`] (see [`Value::from_any`]), without
 /// converting it.
 pub fn type_of_any<T: Any>(v: &T) -> Type {
@@ -285,4 +253,20 @@ pub fn type_of_any<T: Any>(v: &T) -> Type {
 
 fn table_type(t: &Table) -> Type {
     Type::Table(t.names().iter().cloned().zip(t.columns().iter().map(Column::column_type)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_types_are_not_opaque() {
+        assert_eq!(Value::from_any(StringColumn::from_strs(&["a"])).ir_type(), Type::STR);
+        assert_eq!(Value::from_any(vec![1.0, 2.0]).ir_type(), Type::F64);
+        assert_eq!(Value::from_any(Matrix::Dense(Array2::zeros((2, 3)))).ir_type(), Type::Dense(Some(3)));
+        let o = Value::from_any((1u8, "x"));
+        assert!(matches!(o.ir_type(), Type::Opaque(n) if n.contains("u8")));
+        assert!(o.take_rows(&[0]).is_err());
+        assert!(o.as_any().downcast_ref::<(u8, &str)>().is_some());
+    }
 }
