@@ -163,9 +163,7 @@ pub fn train_cascades(
 
     // The model input for every row, and the split.
     progress.step("computing features");
-    let x_value = pipeline.run_nodes(inputs, &[pb.groups.model_input])?.remove(0);
-    let x = x_value.as_matrix("cascades", "model input")?.into_owned();
-    drop(x_value);
+    let x = into_matrix(pipeline.run_nodes(inputs, &[pb.groups.model_input])?.remove(0))?;
     let mut fractions = vec![config.validation_fraction];
     if let Some(g) = &config.guard {
         fractions.push(g.holdout_fraction);
@@ -378,6 +376,20 @@ pub fn train_cascades(
     progress.done(1);
     progress.finish();
     Ok(CascadeOutcome { report, cascade: Some(cascade) })
+}
+
+/// A model-input value as a matrix (a numeric column is one dense feature).
+fn into_matrix(v: Value) -> Result<Matrix> {
+    Ok(match v {
+        Value::Sparse(m) => Matrix::Sparse(m),
+        Value::Dense(d) => Matrix::Dense(d),
+        Value::Column(c) => {
+            let values = crate::value::numeric_values(&c, "cascades", "model input")?;
+            let n = values.len();
+            Matrix::Dense(Array2::from_shape_vec((n, 1), values).map_err(|e| Error::op("cascades", e.to_string()))?)
+        }
+        other => return Err(Error::invalid("cascades", "model input", format!("a {} is not a feature block", other.ir_type()))),
+    })
 }
 
 /// Importance of each group: the mean score drop over `repeats` seeded permutations of the
