@@ -36,6 +36,9 @@ pub struct CascadeOutcome {
     pub cascade: Option<CascadePipeline>,
 }
 
+/// The served choice: the candidate, the full model and the small model.
+type Served = (usize, Arc<dyn Model>, Arc<dyn Model>);
+
 /// The scaled total cost of a pipeline.
 const TOTAL: u32 = 1000;
 
@@ -388,7 +391,13 @@ fn into_matrix(v: Value) -> Result<Matrix> {
             let n = values.len();
             Matrix::Dense(Array2::from_shape_vec((n, 1), values).map_err(|e| Error::op("cascades", e.to_string()))?)
         }
-        other => return Err(Error::invalid("cascades", "model input", format!("a {} is not a feature block", other.ir_type()))),
+        other => {
+            return Err(Error::invalid(
+                "cascades",
+                "model input",
+                format!("a {} is not a feature block", other.ir_type()),
+            ));
+        }
     })
 }
 
@@ -456,7 +465,7 @@ fn certify(
     guard: &Guard,
     config: &CascadeConfig,
     report: &mut CascadeReport,
-) -> Result<Option<(usize, Arc<dyn Model>, Arc<dyn Model>)>> {
+) -> Result<Option<Served>> {
     let mut train: Vec<usize> = fit.iter().chain(valid).copied().collect();
     train.sort_unstable();
     let full: Arc<dyn Model> = Arc::from(pb.spec.fit(rows_of(x, &train)?.view(), &gather(labels, &train))?);
