@@ -224,3 +224,55 @@ fn guarded_mode_refuses_candidates_that_only_pass_on_the_point_estimate() {
         _ => panic!("a choice without a cascade or the reverse:\n{r}"),
     }
 }
+
+#[test]
+fn counters_are_thread_safe_and_the_report_round_trips() {
+    use std::sync::Arc;
+    use willump::runtime::optimize::{CascadeReport, MeasuredCosts, Strategy};
+    let train = binary(1500, 51);
+    let model = fitted_model(&train);
+    let p = three_groups_graph(&model).unwrap();
+    // Costs measured on the interpreter; the expected cost of the separate-passes strategy.
+    let costs = MeasuredCosts { rows: 300, repeats: 3, ..MeasuredCosts::new(Arc::new(Interpreter)) };
+    let cfg = CascadeConfig { strategy: Strategy::Recompute, ..config() };
+    let out = train_cascades(&p, &train.inputs(), &train.y, &costs, &cfg).unwrap();
+    let r = &out.report;
+    assert!(r.cost_source.contains("measured on interpreter"), "{}", r.cost_source);
+    assert!(r.groups.iter().all(|g| g.cost > 0.0 && g.cost.is_finite()));
+    assert_eq!(r.groups.iter().map(|g| g.scaled_cost).sum::<u32>(), 1000);
+    for c in &r.candidates {
+        let expected = c.set_cost as f64 + (1.0 - c.early_fraction) * 1000.0;
+        assert!((c.expected_cost - expected).abs() < 1e-9);
+    }
+    let m = r.measured.as_ref().expect("measured");
+    assert!(m.speedup > 0.0 && m.rows > 0 && m.engine == "interpreter");
+    // JSON keeps every field, floats bit for bit (the recorded costs reproduce the choice).
+    let json = r.to_json().unwrap();
+    assert!(CascadeReport::from_json(&json).unwrap() == *r, "the report changed through JSON");
+    let text = r.to_string();
+    assert!(text.contains("budget") && text.contains("IR after"), "{text}");
+
+    let Some(cascade) = out.cascade else { return };
+    let test = binary(400, 52);
+    let inputs = test.inputs();
+    let unsure = cascade.predict(&inputs).unwrap().early.iter().filter(|e| !**e).count();
+    cascade.stats().reset();
+    let served = Arc::new(cascade.serve(&Interpreter).unwrap());
+    std::thread::scope(|s| {
+        for t in 0..4 {
+            let (cascade, served, inputs) = (&cascade, served.clone(), &inputs);
+            s.spawn(move || {
+                for _ in 0..5 {
+                    if t % 2 == 0 {
+                        cascade.predict(inputs).unwrap();
+                    } else {
+                        served.predict(inputs).unwrap();
+                    }
+                }
+            });
+        }
+    });
+    let counts = cascade.stats().counts();
+    assert_eq!(counts.early + counts.full, 4 * 5 * 400);
+    assert_eq!(counts.full as usize, 20 * unsure);
+}

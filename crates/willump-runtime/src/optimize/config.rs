@@ -16,7 +16,8 @@ pub enum Strategy {
     Recompute,
 }
 
-/// The guarded mode: the chosen cascade must pass on rows that took no part in choosing it.
+/// The guarded mode: the chosen cascade must pass on rows that took no part in choosing it (nor
+/// in fitting its small model; the full model is fit on every row, as in plain mode).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Guard {
     /// Two-sided confidence level of the paired bootstrap interval of the score difference whose
