@@ -48,7 +48,8 @@ mod tests {
         let y: Vec<f64> = (0..1000).map(|i| if i % 4 == 0 { 1.0 } else { 0.0 }).collect();
         let parts = stratified(&y, &[0.25, 0.2], 7).unwrap();
         assert_eq!(parts.iter().map(Vec::len).sum::<usize>(), 1000);
-        assert_eq!(parts[1].len(), 250);
+        // Per class: round(0.25 * 250) = 63 positives, round(0.25 * 750) = 188 negatives.
+        assert_eq!(parts[1].len(), 251);
         assert_eq!(parts[1].iter().filter(|&&i| y[i] == 1.0).count(), 63);
         assert_eq!(parts[2].len(), 200);
         let mut all: Vec<usize> = parts.concat();
