@@ -174,17 +174,20 @@ fn guarded_mode_certifies_an_exact_cascade() {
     let train = binary(3000, 21);
     let model = fitted_model(&train);
     let p = three_groups_graph(&model).unwrap();
-    let cfg = CascadeConfig { progress: ProgressBar::Never, seed: 3, ..CascadeConfig::guarded() };
-    let out = train_cascades(&p, &train.inputs(), &train.y, &FixedCosts(vec![1.0, 1.0, 2.5]), &cfg).unwrap();
-    println!("{}", out.report);
-    let cert = out.report.certifications.last().expect("certified");
-    assert!(cert.passed && cert.interval.lower >= -cert.allowed_loss, "{cert:?}");
-    assert_eq!(out.report.rows.iter().sum::<usize>(), 3000);
-    assert!(out.report.rows[2] > 600);
-    let cascade = out.cascade.expect("served");
-    assert!(cascade.plan().certified);
-    let test = binary(800, 22);
-    assert_eq!(classes(&cascade.run(&test.inputs()).unwrap()), test.y);
+    for all_rows in [false, true] {
+        let mut cfg = CascadeConfig { progress: ProgressBar::Never, seed: 3, ..CascadeConfig::guarded() };
+        cfg.guard.as_mut().unwrap().full_model_on_all_rows = all_rows;
+        let out = train_cascades(&p, &train.inputs(), &train.y, &FixedCosts(vec![1.0, 1.0, 2.5]), &cfg).unwrap();
+        println!("{}", out.report);
+        let cert = out.report.certifications.last().expect("certified");
+        assert!(cert.passed && cert.interval.lower >= -cert.allowed_loss, "{cert:?}");
+        assert_eq!(out.report.rows.iter().sum::<usize>(), 3000);
+        assert!(out.report.rows[2] > 600);
+        let cascade = out.cascade.expect("served");
+        assert!(cascade.plan().certified);
+        let test = binary(800, 22);
+        assert_eq!(classes(&cascade.run(&test.inputs()).unwrap()), test.y);
+    }
 }
 
 #[test]

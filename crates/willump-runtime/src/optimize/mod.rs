@@ -18,10 +18,9 @@
 //!    the full model's; a candidate is accepted when the mix stays within the target of the full
 //!    model's score (guarded: when the lower end of a paired bootstrap interval does);
 //! 5. picks the accepted candidate of least expected cost; plain: refits both models on all
-//!    rows; guarded: fits the small model on the fitting and validation rows, the full model on
-//!    all rows, and certifies that pair on the held-out rows, where only the full model has seen
-//!    the labels (so the test errs against the cascade), declining with the reason when nothing
-//!    passes; the served models are the certified ones;
+//!    rows; guarded: fits both on the fitting and validation rows and certifies that pair on the
+//!    held-out rows (declining, with the reason, when nothing passes); the served models are the
+//!    certified ones;
 //! 6. rewrites the pipeline into cascade form ([`willump_ir::cascade_graph`]) and measures the
 //!    speed-up.
 //!

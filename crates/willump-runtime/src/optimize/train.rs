@@ -448,10 +448,9 @@ fn fit_small(
 }
 
 /// Guarded mode: fits the small model on the fitting and validation rows (the held-out rows take
-/// no part in choosing it) and the full model on every row (as plain mode serves it), then
-/// certifies candidates cheapest first, each with a paired bootstrap on the held-out rows at the
-/// Bonferroni-adjusted level. The held-out rows are in-sample for the full model only, which
-/// favours it and makes the cascade look worse: the certificate errs on the safe side. The first
+/// no part in choosing or fitting it) and the full model on the same rows (or, with
+/// [`Guard::full_model_on_all_rows`], on every row), then certifies candidates cheapest first,
+/// each with a paired bootstrap on the held-out rows at the Bonferroni-adjusted level. The first
 /// candidate that passes is served with exactly the models certified.
 #[allow(clippy::too_many_arguments)]
 fn certify(
@@ -470,10 +469,14 @@ fn certify(
 ) -> Result<Option<Served>> {
     let mut train: Vec<usize> = fit.iter().chain(valid).copied().collect();
     train.sort_unstable();
-    // The full model is the one plain mode serves, fit on every row: the held-out rows are
-    // in-sample for it, which favours it over the cascade (a fitted model is, in expectation, at
-    // least as accurate on its own training rows), so the certificate errs on the safe side.
-    let full: Arc<dyn Model> = Arc::from(pb.spec.fit(x.view(), labels)?);
+    // With `full_model_on_all_rows` the held-out rows are in-sample for the full model, which
+    // favours it over the cascade (a fitted model is, in expectation, at least as accurate on its
+    // own training rows): the certificate errs on the safe side.
+    let full: Arc<dyn Model> = if guard.full_model_on_all_rows {
+        Arc::from(pb.spec.fit(x.view(), labels)?)
+    } else {
+        Arc::from(pb.spec.fit(rows_of(x, &train)?.view(), &gather(labels, &train))?)
+    };
     let x_hold = rows_of(x, holdout)?;
     let y_hold = gather(labels, holdout);
     let full_hold = full.predict_proba(x_hold.view())?;
