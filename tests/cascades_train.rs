@@ -58,6 +58,10 @@ fn picks_the_two_cheap_groups_at_the_lowest_threshold() {
     assert_eq!(again.early, pred.early);
     assert_eq!(cascade.stats().counts().early + cascade.stats().counts().full, 2000);
 
+    // An empty batch answers nothing, on both paths.
+    let empty: Vec<Value> = test.inputs().iter().map(|v| v.take_rows(&[]).unwrap()).collect();
+    assert_eq!(cascade.predict(&empty).unwrap().value.n_rows(), Some(0));
+    assert_eq!(served.predict(&empty).unwrap().early.len(), 0);
     // A one-row easy query stops after the small model; a hard one goes on.
     let easy = test.hard.iter().position(|h| !h).unwrap();
     let hard = test.hard.iter().position(|h| *h).unwrap();

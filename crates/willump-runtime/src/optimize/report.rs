@@ -165,11 +165,13 @@ impl std::fmt::Display for CascadeReport {
                 if g.selected { "yes" } else { "" }
             );
         }
+        let score = match self.score {
+            Score::Accuracy => String::new(),
+            other => format!("{} {:.5}, ", other.name(), self.full_score),
+        };
         let _ = writeln!(
             s,
-            "\nfull model on validation: {} {:.5}, accuracy {:.5}, auc {}; allowed loss {:.5}",
-            self.score.name(),
-            self.full_score,
+            "\nfull model on validation: {score}accuracy {:.5}, auc {}; allowed loss {:.5}",
             self.full_accuracy,
             opt(self.full_auc),
             self.allowed_loss
