@@ -15,6 +15,7 @@
 //! 7. with `--python`: the same rows are exported and `benches/python/workloads.py` runs the same
 //!    pipeline in scikit-learn / LightGBM and reports the same fields.
 
+pub mod cascades;
 pub mod cli;
 pub mod measure;
 pub mod progress;

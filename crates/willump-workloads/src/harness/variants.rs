@@ -1,6 +1,7 @@
 //! The ways a workload is run (DESIGN.md section 6), each behind one small trait.
 //!
-//! Adding a way is one entry in [`variants`] plus one [`Runner`]: e.g. the compiled pipeline is
+//! Adding a way is one entry in [`variants`] plus one [`Runner`] (see [`super::cascades`] for a
+//! whole one): e.g. the compiled pipeline is
 //! `Ok(Built::Runner(Box::new(Compiled(willump::jit::compile(&ctx.trained.graph()?, &opts)?))))`
 //! with a `predict` that calls the compiled pipeline. A way whose part does not exist yet is
 //! [`Built::Absent`] with the reason, and the harness prints it as absent: it is never faked.
@@ -76,10 +77,7 @@ pub fn variants() -> Vec<VariantSpec> {
             name: "compiled",
             build: |_| Ok(Built::Absent("the JIT (willump-jit CompiledPipeline) is not in this build yet".into())),
         },
-        VariantSpec {
-            name: "cascades",
-            build: |_| Ok(Built::Absent("the cascades optimizer is not in this build yet".into())),
-        },
+        VariantSpec { name: "cascades", build: super::cascades::build },
         VariantSpec {
             name: "topk",
             build: |_| Ok(Built::Absent("the top-K optimizer is not in this build yet".into())),
