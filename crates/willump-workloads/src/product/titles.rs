@@ -1,9 +1,12 @@
 //! The seeded generator of product titles (label 1: apparel; 0: electronics and home goods).
 //!
-//! The generator makes its own vocabularies (brand names from syllables, colour words) and a
-//! catalogue structure in which, as in real marketplaces:
+//! The generator makes its own vocabularies (brand names, colour words) and a catalogue
+//! structure in which, as in real marketplaces:
 //! - most titles name a brand, and most brands sell one kind of product (a brand alone then
 //!   nearly decides the label); some brands sell both, and some titles name no brand;
+//! - most brand names are two common words (`north ridge`, `cedar fox`), each of which is also in
+//!   other brands, of either kind; the brand TF-IDF matches the pair (its vocabulary holds word
+//!   1- and 2-grams), while character n-grams, taken within words, see only the single words;
 //! - colour words lean one way (`burgundy` is mostly apparel, `space gray` mostly electronics)
 //!   but many are shared (`black`, `red`);
 //! - the product noun (`hoodie`, `charger`) always carries the label, but it is sometimes
@@ -23,8 +26,13 @@ const SYL_A: &[&str] = &[
 ];
 const SYL_B: &[&str] =
     &["ora", "ix", "on", "eo", "ant", "ara", "is", "ex", "um", "ella", "ko", "tek", "io", "ano", "ette", "ys"];
-const SECOND_APPAREL: &[&str] = &["outfitters", "apparel", "studio", "denim", "knits"];
-const SECOND_ELECTRONICS: &[&str] = &["audio", "labs", "electronics", "digital", "home"];
+/// Common words most brand names are made of, two at a time (`north ridge`, `cedar fox`): each
+/// word is in brands of both kinds, so only the pair names the brand.
+const BRAND_WORDS: &[&str] = &[
+    "north", "ridge", "stone", "river", "peak", "urban", "wild", "harbor", "pine", "summit", "oak", "coast", "bright",
+    "true", "little", "great", "lake", "iron", "cedar", "maple", "sun", "moon", "star", "bay", "field", "fox", "bear",
+    "wolf", "eagle", "lion", "rock", "sky", "ocean", "forest", "valley", "cliff", "meadow", "birch", "canyon", "arrow",
+];
 
 const COLOURS_APPAREL: &[&str] = &[
     "burgundy",
@@ -189,11 +197,16 @@ impl Catalogue {
             } else {
                 0.5
             };
-            let mut name = format!("{}{}", pick(rng, SYL_A), pick(rng, SYL_B));
-            if rng.next_f64() < 0.2 {
-                let second = if p > 0.5 { pick(rng, SECOND_APPAREL) } else { pick(rng, SECOND_ELECTRONICS) };
-                name = format!("{name} {second}");
-            }
+            // Most brands are two common words; some are invented words.
+            let name = if rng.next_f64() < 0.8 {
+                let (a, b) = (pick(rng, BRAND_WORDS), pick(rng, BRAND_WORDS));
+                if a == b {
+                    continue;
+                }
+                format!("{a} {b}")
+            } else {
+                format!("{}{}", pick(rng, SYL_A), pick(rng, SYL_B))
+            };
             if brands.contains(&name) {
                 continue;
             }
