@@ -22,6 +22,6 @@ pub use entity::{NodeId, StateId};
 pub use error::IrError;
 pub use graph::{Graph, Node};
 pub use groups::{FeatureGroup, FeatureGroups, discover};
-pub use op::{ArithOp, Attr, ModelOutput, Op};
+pub use op::{ArithOp, Attr, BucketRule, ModelOutput, Op, Scalar};
 pub use state::{ModelTask, StateDecl, StateKind};
 pub use types::{ColumnType, Schema, Type};

@@ -9,51 +9,45 @@ use serde::{Deserialize, Serialize};
 
 use crate::entity::StateId;
 
-/// A binary arithmetic operator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum ArithOp {
-    /// `a + b`
-    Add,
-    /// `a - b`
-    Sub,
-    /// `a * b`
-    Mul,
-    /// `a / b` (IEEE: x / 0 is ±inf or NaN)
-    Div,
+pub use crate::params::numeric::{ArithOp, BucketRule};
+pub use crate::params::table::Scalar;
+
+/// The text form of an arithmetic operator.
+pub fn arith_name(op: ArithOp) -> &'static str {
+    op.name()
 }
 
-impl ArithOp {
-    /// The text form.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            ArithOp::Add => "add",
-            ArithOp::Sub => "sub",
-            ArithOp::Mul => "mul",
-            ArithOp::Div => "div",
-        }
-    }
+/// Parses the text form of an arithmetic operator.
+pub fn parse_arith(s: &str) -> Option<ArithOp> {
+    Some(match s {
+        "add" => ArithOp::Add,
+        "sub" => ArithOp::Sub,
+        "mul" => ArithOp::Mul,
+        "div" => ArithOp::Div,
+        _ => return None,
+    })
+}
 
-    /// Parses the text form.
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "add" => ArithOp::Add,
-            "sub" => ArithOp::Sub,
-            "mul" => ArithOp::Mul,
-            "div" => ArithOp::Div,
-            _ => return None,
-        })
+/// The text form of a scalar.
+fn scalar_attr(v: &Scalar) -> Attr {
+    match v {
+        Scalar::Missing => Attr::Word("missing".into()),
+        Scalar::F64(x) => Attr::F64(*x),
+        Scalar::I64(x) => Attr::Int(*x),
+        Scalar::Bool(b) => Attr::Bool(*b),
+        Scalar::Str(s) => Attr::Str(s.clone()),
     }
+}
 
-    /// Applies the operator.
-    #[inline]
-    pub fn apply(&self, a: f64, b: f64) -> f64 {
-        match self {
-            ArithOp::Add => a + b,
-            ArithOp::Sub => a - b,
-            ArithOp::Mul => a * b,
-            ArithOp::Div => a / b,
-        }
-    }
+fn attr_scalar(a: &Attr) -> Option<Scalar> {
+    Some(match a {
+        Attr::Word(w) if w == "missing" => Scalar::Missing,
+        Attr::F64(x) => Scalar::F64(*x),
+        Attr::Int(x) => Scalar::I64(*x),
+        Attr::Bool(b) => Scalar::Bool(*b),
+        Attr::Str(s) => Scalar::Str(s.clone()),
+        _ => return None,
+    })
 }
 
 /// What a model node outputs.
@@ -128,17 +122,20 @@ pub enum Op {
         /// Upper bound.
         hi: f64,
     },
-    /// Replaces missing values (and NaN when `nan`) by `value`.
+    /// Replaces missing values (and NaN in an f64 column when `nan`) by `value`, keeping the
+    /// column's type.
     FillMissing {
         /// The replacement.
-        value: f64,
+        value: Scalar,
         /// Whether NaN counts as missing too.
         nan: bool,
     },
-    /// The bucket index of each value among sorted `boundaries`.
+    /// The bucket index of each value among sorted `boundaries` (numpy's `digitize`).
     Bucketize {
-        /// Sorted bucket boundaries.
+        /// Strictly increasing bucket boundaries.
         boundaries: Vec<f64>,
+        /// Which side of a bucket is closed.
+        rule: BucketRule,
     },
     /// One-hot encoding with fitted categories.
     OneHot {
@@ -282,17 +279,24 @@ impl Op {
         let strs = |v: &[String]| Attr::List(v.iter().cloned().map(Attr::Str).collect());
         match self {
             Op::Input { index } => vec![("index", Attr::Int(*index as i64))],
-            Op::Arith { op } => vec![("op", Attr::Word(op.as_str().into()))],
+            Op::Arith { op } => vec![("op", Attr::Word(arith_name(*op).into()))],
             Op::ArithConst { op, value, const_left } => vec![
-                ("op", Attr::Word(op.as_str().into())),
+                ("op", Attr::Word(arith_name(*op).into())),
                 ("value", Attr::F64(*value)),
                 ("const_left", Attr::Bool(*const_left)),
             ],
             Op::Clip { lo, hi } => vec![("lo", Attr::F64(*lo)), ("hi", Attr::F64(*hi))],
-            Op::FillMissing { value, nan } => vec![("value", Attr::F64(*value)), ("nan", Attr::Bool(*nan))],
-            Op::Bucketize { boundaries } => {
-                vec![("boundaries", Attr::List(boundaries.iter().map(|&b| Attr::F64(b)).collect()))]
-            }
+            Op::FillMissing { value, nan } => vec![("value", scalar_attr(value)), ("nan", Attr::Bool(*nan))],
+            Op::Bucketize { boundaries, rule } => vec![
+                ("boundaries", Attr::List(boundaries.iter().map(|&b| Attr::F64(b)).collect())),
+                (
+                    "rule",
+                    Attr::Word(match rule {
+                        BucketRule::LeftClosed => "left".into(),
+                        BucketRule::RightClosed => "right".into(),
+                    }),
+                ),
+            ],
             Op::MakeTable { names } => vec![("names", strs(names))],
             Op::GetColumn { name } => vec![("name", Attr::Str(name.clone()))],
             Op::Select { names } => vec![("names", strs(names))],
@@ -351,14 +355,14 @@ impl Op {
             }
         };
         let need_state = || state.ok_or_else(|| format!("`{name}` needs a state argument"));
-        let arith = |w: String| ArithOp::parse(&w).ok_or_else(|| format!("`{name}`: unknown arithmetic op `{w}`"));
+        let arith = |w: String| parse_arith(&w).ok_or_else(|| format!("`{name}`: unknown arithmetic op `{w}`"));
         let known: &[&str] = match name {
             "input" => &["index"],
             "arith" => &["op"],
             "arith_const" => &["op", "value", "const_left"],
             "clip" => &["lo", "hi"],
             "fill_missing" => &["value", "nan"],
-            "bucketize" => &["boundaries"],
+            "bucketize" => &["boundaries", "rule"],
             "make_table" | "select" => &["names"],
             "get_column" => &["name"],
             "left_join" => &["keys"],
@@ -386,7 +390,10 @@ impl Op {
             }
             "log1p" => Op::Log1p,
             "clip" => Op::Clip { lo: f64_("lo")?, hi: f64_("hi")? },
-            "fill_missing" => Op::FillMissing { value: f64_("value")?, nan: bool_("nan")? },
+            "fill_missing" => Op::FillMissing {
+                value: attr_scalar(get("value")?).ok_or_else(|| format!("`{name}`: bad fill value"))?,
+                nan: bool_("nan")?,
+            },
             "bucketize" => match get("boundaries")? {
                 Attr::List(items) => Op::Bucketize {
                     boundaries: items
@@ -397,6 +404,11 @@ impl Op {
                             other => Err(format!("`bucketize`: boundary {other:?} is not a number")),
                         })
                         .collect::<Result<_, _>>()?,
+                    rule: match word("rule")?.as_str() {
+                        "left" => BucketRule::LeftClosed,
+                        "right" => BucketRule::RightClosed,
+                        w => return Err(format!("`bucketize`: unknown rule `{w}` (left or right)")),
+                    },
                 },
                 other => return Err(format!("`bucketize`: boundaries must be a list, found {other:?}")),
             },

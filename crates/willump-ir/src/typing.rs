@@ -64,7 +64,23 @@ pub fn infer_type(op: &Op, args: &[&Type], states: &[StateDecl], declared: Optio
             numeric(1)?;
             Ok(Type::F64)
         }
-        Op::ArithConst { .. } | Op::Log1p | Op::Clip { .. } | Op::FillMissing { .. } => {
+        Op::FillMissing { value, .. } => {
+            arity(1)?;
+            use crate::params::table::Scalar;
+            let c = args[0].column().ok_or_else(|| format!("argument 0 must be a column, found {}", args[0]))?;
+            let ok = matches!(
+                (c, value),
+                (ColumnType::F64, Scalar::F64(_) | Scalar::I64(_))
+                    | (ColumnType::I64, Scalar::I64(_))
+                    | (ColumnType::Bool, Scalar::Bool(_))
+                    | (ColumnType::Str, Scalar::Str(_))
+            );
+            if !ok {
+                return Err(format!("cannot fill a {c} column with a {} value", value.type_name()));
+            }
+            Ok(Type::Column(c))
+        }
+        Op::ArithConst { .. } | Op::Log1p | Op::Clip { .. } => {
             arity(1)?;
             numeric(0)?;
             if let Op::Clip { lo, hi } = op
@@ -74,7 +90,7 @@ pub fn infer_type(op: &Op, args: &[&Type], states: &[StateDecl], declared: Optio
             }
             Ok(Type::F64)
         }
-        Op::Bucketize { boundaries } => {
+        Op::Bucketize { boundaries, .. } => {
             arity(1)?;
             numeric(0)?;
             if boundaries.iter().any(|b| b.is_nan()) || boundaries.windows(2).any(|w| w[0] >= w[1]) {

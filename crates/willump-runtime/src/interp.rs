@@ -7,10 +7,18 @@
 
 use willump_ir::{Graph, ModelOutput, Node, NodeId, Op};
 
+use willump_ir::params::numeric::{BucketizeParams, ConstArithParams, ConstSide, FillMissingParams};
+
+use crate::api;
 use crate::error::{Error, Result};
 use crate::models::Model;
+use crate::ops::{numeric, table as table_ops, text};
 use crate::state::BoundState;
-use crate::value::{Column, Value};
+use crate::value::{Column, F64Column, Matrix, Table, Value};
+
+fn f64_col(c: F64Column) -> Value {
+    Value::Column(Column::F64(c))
+}
 
 /// A value slot: an input borrowed from the caller, or a computed value.
 enum Slot<'a> {
@@ -92,10 +100,82 @@ fn op_label(graph: &Graph, id: NodeId, node: &Node) -> String {
 pub fn eval_node(graph: &Graph, id: NodeId, node: &Node, args: &[&Value], state: Option<&BoundState>) -> Result<Value> {
     let label = op_label(graph, id, node);
     let arg_name = |i: usize| graph.display_name(node.args[i]);
+    let col = |i: usize| args[i].as_column(&label, &arg_name(i));
+    let table = |i: usize| args[i].as_table(&label, &arg_name(i));
+    let strs = |i: usize| -> Result<&crate::value::StringColumn> { col(i)?.as_str(&label, &arg_name(i)) };
     let value = match (&node.op, state) {
+        (Op::Lowercase, None) => Value::Column(Column::Str(text::lowercase(strs(0)?)?)),
+        (Op::Tokenize, None) => Value::Tokens(text::tokenize(strs(0)?)?),
+        (Op::Vectorize { .. }, Some(s)) => {
+            let m = match (s, args[0]) {
+                (BoundState::Count(v), Value::Tokens(t)) => v.transform_tokens(t)?,
+                (BoundState::Count(v), _) => v.transform(strs(0)?)?,
+                (BoundState::Tfidf(v), Value::Tokens(t)) => v.transform_tokens(t)?,
+                (BoundState::Tfidf(v), _) => v.transform(strs(0)?)?,
+                (BoundState::Hashing(v), Value::Tokens(t)) => v.transform_tokens(t)?,
+                (BoundState::Hashing(v), _) => v.transform(strs(0)?)?,
+                _ => return Err(Error::op(label, "the state is not a vectorizer")),
+            };
+            Value::Sparse(m)
+        }
+        (Op::Arith { op }, None) => f64_col(numeric::arith(*op, col(0)?, &arg_name(0), col(1)?, &arg_name(1))?),
+        (Op::ArithConst { op, value, const_left }, None) => {
+            let side = if *const_left { ConstSide::Left } else { ConstSide::Right };
+            f64_col(numeric::arith_const(&ConstArithParams { op: *op, constant: *value, side }, col(0)?, &arg_name(0))?)
+        }
+        (Op::Log1p, None) => f64_col(numeric::log1p(col(0)?, &arg_name(0))?),
+        (Op::Clip { lo, hi }, None) => f64_col(numeric::clip(&api::clip_params(*lo, *hi), col(0)?, &arg_name(0))?),
+        (Op::FillMissing { value, nan }, None) => Value::Column(numeric::fill_missing(
+            &FillMissingParams { value: value.clone(), fill_nan: *nan },
+            col(0)?,
+            &arg_name(0),
+        )?),
+        (Op::Bucketize { boundaries, rule }, None) => Value::Column(Column::I64(numeric::bucketize(
+            &BucketizeParams { boundaries: boundaries.clone(), rule: *rule },
+            col(0)?,
+            &arg_name(0),
+        )?)),
+        (Op::OneHot { .. }, Some(BoundState::OneHot(e))) => Value::Sparse(e.transform(col(0)?, &arg_name(0))?),
+        (Op::ToDense, None) => {
+            let mut cols: Vec<(String, &Column)> = Vec::new();
+            for (i, a) in args.iter().enumerate() {
+                match a {
+                    Value::Table(t) => cols.extend(t.names().iter().cloned().zip(t.columns())),
+                    _ => cols.push((arg_name(i), col(i)?)),
+                }
+            }
+            let refs: Vec<(&str, &Column)> = cols.iter().map(|(n, c)| (n.as_str(), *c)).collect();
+            Value::Dense(numeric::to_dense(&refs)?)
+        }
+        (Op::MakeTable { names }, None) => {
+            let cols = (0..args.len()).map(|i| Ok((names[i].clone(), col(i)?.clone()))).collect::<Result<Vec<_>>>()?;
+            Value::Table(Table::try_new(cols)?)
+        }
+        (Op::GetColumn { name }, None) => Value::Column(table(0)?.column(&label, name)?.clone()),
+        (Op::Select { names }, None) => {
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            Value::Table(table_ops::select(table(0)?, &names)?)
+        }
+        (Op::Concat, None) => {
+            let tables = (0..args.len()).map(table).collect::<Result<Vec<_>>>()?;
+            Value::Table(table_ops::hconcat(&tables)?)
+        }
+        (Op::LeftJoin { keys, .. }, Some(BoundState::Join(j))) => {
+            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+            Value::Table(j.transform(table(0)?, &keys)?)
+        }
+        (Op::Stack, None) => {
+            let columns = column_blocks(args, &label, &arg_name)?;
+            let views = block_views(args, &columns, &label, &arg_name)?;
+            match api::stack_matrices(&views)? {
+                Matrix::Dense(d) => Value::Dense(d),
+                Matrix::Sparse(s) => Value::Sparse(s),
+            }
+        }
         (Op::Model { output, .. }, Some(BoundState::Model(m))) => {
-            let x = args[0].as_matrix(&label, &arg_name(0))?;
-            predict(&**m, x.view(), *output)?
+            let columns = column_blocks(&args[..1], &label, &arg_name)?;
+            let views = block_views(&args[..1], &columns, &label, &arg_name)?;
+            predict(&**m, views[0], *output)?
         }
         (Op::Opaque { .. }, Some(BoundState::Function(call))) => {
             let out = (call.f)(args).map_err(|e| match e {
@@ -110,6 +190,44 @@ pub fn eval_node(graph: &Graph, id: NodeId, node: &Node, args: &[&Value], state:
         }
     };
     Ok(value)
+}
+
+/// The `n x 1` dense form of each numeric-column block (`None` for matrices, used in place).
+fn column_blocks(
+    args: &[&Value],
+    label: &str,
+    arg_name: &dyn Fn(usize) -> String,
+) -> Result<Vec<Option<ndarray::Array2<f64>>>> {
+    args.iter()
+        .enumerate()
+        .map(|(i, a)| match a {
+            Value::Column(c) => {
+                let name = arg_name(i);
+                Ok(Some(numeric::to_dense(&[(name.as_str(), c)]).map_err(|e| match e {
+                    Error::InvalidInput { message, .. } => Error::invalid(label, name, message),
+                    e => e,
+                })?))
+            }
+            _ => Ok(None),
+        })
+        .collect()
+}
+
+/// Borrowed views of feature blocks: matrices in place, columns through their dense form.
+fn block_views<'a>(
+    args: &[&'a Value],
+    columns: &'a [Option<ndarray::Array2<f64>>],
+    label: &str,
+    arg_name: &dyn Fn(usize) -> String,
+) -> Result<Vec<crate::value::MatrixRef<'a>>> {
+    args.iter()
+        .zip(columns)
+        .enumerate()
+        .map(|(i, (a, c))| match c {
+            Some(d) => Ok(crate::value::MatrixRef::Dense(d.view())),
+            None => a.matrix_ref(label, &arg_name(i)),
+        })
+        .collect()
 }
 
 /// A model's output as a value.

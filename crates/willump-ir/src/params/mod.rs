@@ -3,3 +3,4 @@
 
 pub mod numeric;
 pub mod table;
+pub mod text;

@@ -11,6 +11,7 @@
 //! Items here are public because generated code names them (through `willump::__private`);
 //! they are not meant to be called by hand.
 
+pub mod consts;
 mod registry;
 mod tracer;
 

@@ -9,7 +9,8 @@ use std::sync::{Arc, OnceLock};
 
 use willump_ir::{ModelOutput, NodeId, Op, StateId};
 
-use super::Arg;
+use super::consts as c;
+use super::{Arg, fn_key};
 use crate::error::Result;
 use crate::models::Model;
 use crate::state::BoundState;
@@ -75,6 +76,7 @@ impl Registry {
     fn builtin() -> Registry {
         let mut r = Registry::default();
         register_shared_model(&mut r);
+        register_ops(&mut r);
         r
     }
 }
@@ -142,4 +144,152 @@ fn register_shared_model(r: &mut Registry) {
     r.add_method(t, "predict_proba", lift_shared::<PROBA>);
     r.add_method(t, "predict", lift_shared::<PREDICT>);
     r.add_method(t, "decision_function", lift_shared::<RAW>);
+}
+
+fn op(op: Op, args: Vec<NodeId>) -> Result<Option<Lifted>> {
+    Ok(Some(Lifted { op, args, state: None }))
+}
+
+/// Registers every function and method of `crate::api`.
+fn register_ops(r: &mut Registry) {
+    use crate::api;
+    macro_rules! fn_ {
+        ($f:path, |$a:ident| $body:expr) => {
+            r.add_fn(fn_key(&$f).expect("'static fn item"), |$a: &[Arg]| -> Result<Option<Lifted>> {
+                let lifted: Option<Result<Option<Lifted>>> = (|| Some($body))();
+                lifted.unwrap_or(Ok(None))
+            });
+        };
+    }
+    fn_!(api::lowercase, |a| match a {
+        [x] => op(Op::Lowercase, vec![x.node()?]),
+        _ => None?,
+    });
+    fn_!(api::tokenize, |a| match a {
+        [x] => op(Op::Tokenize, vec![x.node()?]),
+        _ => None?,
+    });
+    fn_!(api::arith, |a| match a {
+        [x, o, y] => op(Op::Arith { op: c::arith(o)? }, vec![x.node()?, y.node()?]),
+        _ => None?,
+    });
+    fn_!(api::arith_const, |a| match a {
+        [x, o, k] => op(Op::ArithConst { op: c::arith(o)?, value: c::f64_(k)?, const_left: false }, vec![x.node()?]),
+        _ => None?,
+    });
+    fn_!(api::const_arith, |a| match a {
+        [k, o, x] => op(Op::ArithConst { op: c::arith(o)?, value: c::f64_(k)?, const_left: true }, vec![x.node()?]),
+        _ => None?,
+    });
+    fn_!(api::log1p, |a| match a {
+        [x] => op(Op::Log1p, vec![x.node()?]),
+        _ => None?,
+    });
+    fn_!(api::clip, |a| match a {
+        [x, lo, hi] => op(Op::Clip { lo: c::f64_(lo)?, hi: c::f64_(hi)? }, vec![x.node()?]),
+        _ => None?,
+    });
+    fn_!(api::fill_missing, |a| match a {
+        [x, v] => op(Op::FillMissing { value: c::scalar(v)?, nan: false }, vec![x.node()?]),
+        _ => None?,
+    });
+    fn_!(api::fill_missing_and_nan, |a| match a {
+        [x, v] => op(Op::FillMissing { value: willump_ir::Scalar::F64(c::f64_(v)?), nan: true }, vec![x.node()?]),
+        _ => None?,
+    });
+    fn_!(api::bucketize, |a| match a {
+        [x, b, rule] => op(Op::Bucketize { boundaries: c::f64s(b)?, rule: c::bucket_rule(rule)? }, vec![x.node()?]),
+        _ => None?,
+    });
+    fn_!(api::make_table, |a| match a {
+        [names, cols] => op(Op::MakeTable { names: c::strings(names)? }, c::node_list(cols)?),
+        _ => None?,
+    });
+    fn_!(api::column, |a| match a {
+        [t, n] => op(Op::GetColumn { name: c::string(n)? }, vec![t.node()?]),
+        _ => None?,
+    });
+    fn_!(api::select, |a| match a {
+        [t, n] => op(Op::Select { names: c::strings(n)? }, vec![t.node()?]),
+        _ => None?,
+    });
+    fn_!(api::hconcat, |a| match a {
+        [ts] => op(Op::Concat, c::node_list(ts)?),
+        _ => None?,
+    });
+    fn_!(api::to_dense, |a| match a {
+        [ps] => op(Op::ToDense, c::node_list(ps)?),
+        _ => None?,
+    });
+    fn_!(api::hstack, |a| match a {
+        [bs] => op(Op::Stack, c::node_list(bs)?),
+        _ => None?,
+    });
+
+    // Methods on state: vectorizers, the one-hot encoder, joins and aggregates.
+    fn state<T: Send + Sync + 'static>(recv: &Arg) -> Option<(&'static str, Arc<T>)> {
+        match recv {
+            Arg::State { name, value, .. } => Some((name, value.clone().downcast::<T>().ok()?)),
+            _ => None,
+        }
+    }
+    fn with_state(op: Op, args: Vec<NodeId>, name: &str, kind: &str, s: BoundState) -> Result<Option<Lifted>> {
+        Ok(Some(Lifted { op, args, state: Some((Some(format!("{name}:{kind}")), s, name.to_string())) }))
+    }
+    macro_rules! method {
+        ($t:ty, $m:literal, |$recv:ident, $a:ident| $body:expr) => {
+            r.add_method(TypeId::of::<$t>(), $m, |$recv: &Arg, $a: &[Arg]| -> Result<Option<Lifted>> {
+                let lifted: Option<Result<Option<Lifted>>> = (|| Some($body))();
+                lifted.unwrap_or(Ok(None))
+            });
+        };
+    }
+    macro_rules! vectorizer {
+        ($t:ty, $variant:ident, $kind:literal) => {
+            method!($t, "transform", |recv, a| {
+                let (name, v) = state::<$t>(recv)?;
+                with_state(Op::Vectorize { state: STATE }, vec![c_one(a)?], name, $kind, BoundState::$variant(v))
+            });
+            method!($t, "transform_tokens", |recv, a| {
+                let (name, v) = state::<$t>(recv)?;
+                with_state(Op::Vectorize { state: STATE }, vec![c_one(a)?], name, $kind, BoundState::$variant(v))
+            });
+        };
+    }
+    fn c_one(a: &[Arg]) -> Option<NodeId> {
+        one_node(a)
+    }
+    vectorizer!(api::CountVectorizer, Count, "count");
+    vectorizer!(api::TfidfVectorizer, Tfidf, "tfidf");
+    vectorizer!(api::HashingVectorizer, Hashing, "hashing");
+    method!(api::OneHotEncoder, "encode", |recv, a| {
+        let (name, e) = state::<api::OneHotEncoder>(recv)?;
+        with_state(Op::OneHot { state: STATE }, vec![c_one(a)?], name, "one_hot", BoundState::OneHot(e))
+    });
+    method!(api::LeftJoin, "transform", |recv, a| {
+        let (name, j) = state::<api::LeftJoin>(recv)?;
+        match a {
+            [t, keys] => with_state(
+                Op::LeftJoin { state: STATE, keys: c::strings(keys)? },
+                vec![t.node()?],
+                name,
+                "join",
+                BoundState::Join(j),
+            ),
+            _ => None?,
+        }
+    });
+    method!(api::TargetAggregate, "transform", |recv, a| {
+        let (name, g) = state::<api::TargetAggregate>(recv)?;
+        match a {
+            [t, keys] => with_state(
+                Op::LeftJoin { state: STATE, keys: c::strings(keys)? },
+                vec![t.node()?],
+                name,
+                "join",
+                BoundState::Join(Arc::new(g.join().clone())),
+            ),
+            _ => None?,
+        }
+    });
 }

@@ -4,9 +4,33 @@ use serde::{Deserialize, Serialize};
 
 /// A fixed-length bitmap (Arrow's validity layout: bit `i` of word `i / 64`, 1 = valid).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "BitmapParts")]
 pub struct Bitmap {
     words: Vec<u64>,
     len: usize,
+}
+
+/// The serialized form, checked on load: the word count must fit the length and bits past the
+/// length must be clear.
+#[derive(Deserialize)]
+struct BitmapParts {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl TryFrom<BitmapParts> for Bitmap {
+    type Error = String;
+    fn try_from(p: BitmapParts) -> Result<Self, String> {
+        if p.words.len() != p.len.div_ceil(64) {
+            return Err(format!("bitmap: {} words for {} bits", p.words.len(), p.len));
+        }
+        if let (false, Some(last)) = (p.len.is_multiple_of(64), p.words.last())
+            && last >> (p.len % 64) != 0
+        {
+            return Err("bitmap: bits set past the length".into());
+        }
+        Ok(Bitmap { words: p.words, len: p.len })
+    }
 }
 
 impl Bitmap {

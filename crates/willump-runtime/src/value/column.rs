@@ -11,9 +11,27 @@ use crate::error::{Error, Result};
 /// A missing row's slot holds `T::default()` and must be ignored. In an `f64` column, NaN is a
 /// *value*, not a missing marker: operators document what they do with it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "PrimitiveParts<T>", bound(deserialize = "T: Deserialize<'de> + Copy + Default"))]
 pub struct PrimitiveColumn<T> {
     values: Vec<T>,
     validity: Option<Bitmap>,
+}
+
+/// The serialized form, checked on load (validity length).
+#[derive(Deserialize)]
+struct PrimitiveParts<T> {
+    values: Vec<T>,
+    validity: Option<Bitmap>,
+}
+
+impl<T: Copy + Default> TryFrom<PrimitiveParts<T>> for PrimitiveColumn<T> {
+    type Error = Error;
+    fn try_from(p: PrimitiveParts<T>) -> Result<Self> {
+        match p.validity {
+            None => Ok(PrimitiveColumn::new(p.values)),
+            Some(v) => PrimitiveColumn::try_with_validity(p.values, v),
+        }
+    }
 }
 
 /// A column of `f64`.

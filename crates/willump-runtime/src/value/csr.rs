@@ -12,12 +12,30 @@ use crate::error::{Error, Result};
 /// `n_cols`. Column indices within a row need not be sorted (see
 /// [`has_sorted_indices`](Self::has_sorted_indices)); explicit zeros may be stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "CsrParts")]
 pub struct CsrMatrix {
     n_rows: usize,
     n_cols: usize,
     indptr: Vec<usize>,
     indices: Vec<u32>,
     data: Vec<f64>,
+}
+
+/// The serialized form, checked by [`CsrMatrix::try_new`] on load.
+#[derive(Deserialize)]
+struct CsrParts {
+    n_rows: usize,
+    n_cols: usize,
+    indptr: Vec<usize>,
+    indices: Vec<u32>,
+    data: Vec<f64>,
+}
+
+impl TryFrom<CsrParts> for CsrMatrix {
+    type Error = Error;
+    fn try_from(p: CsrParts) -> Result<Self> {
+        CsrMatrix::try_new(p.n_rows, p.n_cols, p.indptr, p.indices, p.data)
+    }
 }
 
 impl CsrMatrix {
@@ -233,6 +251,18 @@ impl CsrBuilder {
         debug_assert!((col as usize) < self.n_cols, "column {col} out of range {}", self.n_cols);
         self.indices.push(col);
         self.data.push(value);
+    }
+
+    /// Reserves room for at least `additional` more entries (avoids repeated regrowth when the
+    /// final size can be estimated part way through).
+    pub fn reserve(&mut self, additional: usize) {
+        self.indices.reserve(additional);
+        self.data.reserve(additional);
+    }
+
+    /// Number of entries pushed so far (in finished and unfinished rows).
+    pub fn nnz(&self) -> usize {
+        self.indices.len()
     }
 
     /// Ends the current row.

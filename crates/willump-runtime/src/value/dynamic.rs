@@ -8,6 +8,7 @@ use willump_ir::Type;
 
 use super::{BoolColumn, Column, CsrMatrix, F64Column, I64Column, Matrix, MatrixRef, StringColumn, Table};
 use crate::error::{Error, Result};
+use crate::ops::text::TokenColumn;
 
 /// A Rust value the IR does not know (produced and consumed by user code), shared and typed by
 /// name.
@@ -46,6 +47,8 @@ impl std::fmt::Debug for OpaqueValue {
 pub enum Value {
     /// A per-row column.
     Column(Column),
+    /// Word tokens per row.
+    Tokens(TokenColumn),
     /// A CSR sparse feature block.
     Sparse(CsrMatrix),
     /// A dense feature block.
@@ -61,6 +64,7 @@ impl Value {
     pub fn ir_type(&self) -> Type {
         match self {
             Value::Column(c) => Type::Column(c.column_type()),
+            Value::Tokens(_) => Type::Tokens,
             Value::Sparse(m) => Type::Sparse(Some(m.n_cols())),
             Value::Dense(m) => Type::Dense(Some(m.ncols())),
             Value::Table(t) => table_type(t),
@@ -72,6 +76,7 @@ impl Value {
     pub fn n_rows(&self) -> Option<usize> {
         match self {
             Value::Column(c) => Some(c.len()),
+            Value::Tokens(t) => Some(t.len()),
             Value::Sparse(m) => Some(m.n_rows()),
             Value::Dense(m) => Some(m.nrows()),
             Value::Table(t) => Some(t.n_rows()),
@@ -83,6 +88,7 @@ impl Value {
     pub fn take_rows(&self, rows: &[usize]) -> Result<Value> {
         Ok(match self {
             Value::Column(c) => Value::Column(c.take(rows)?),
+            Value::Tokens(t) => Value::Tokens(t.take(rows)?),
             Value::Sparse(m) => Value::Sparse(m.take_rows(rows)?),
             Value::Dense(m) => match MatrixRef::Dense(m.view()).take_rows(rows)? {
                 Matrix::Dense(d) => Value::Dense(d),
@@ -146,6 +152,7 @@ impl Value {
             Value::Column(Column::F64(c)) => c,
             Value::Column(Column::I64(c)) => c,
             Value::Column(Column::Bool(c)) => c,
+            Value::Tokens(t) => t,
             Value::Sparse(m) => m,
             Value::Dense(m) => m,
             Value::Table(t) => t,
@@ -170,6 +177,7 @@ impl Value {
         try_as!(b, I64Column, |c| Value::Column(Column::I64(c)));
         try_as!(b, BoolColumn, |c| Value::Column(Column::Bool(c)));
         try_as!(b, Column, Value::Column);
+        try_as!(b, TokenColumn, Value::Tokens);
         try_as!(b, CsrMatrix, Value::Sparse);
         try_as!(b, Array2<f64>, Value::Dense);
         try_as!(b, Table, Value::Table);
@@ -213,6 +221,7 @@ value_from!(
     CsrMatrix => Value::Sparse,
     Array2<f64> => Value::Dense,
     Table => Value::Table,
+    TokenColumn => Value::Tokens,
 );
 
 #[cfg(test)]
@@ -249,6 +258,9 @@ pub fn type_of_any<T: Any>(v: &T) -> Type {
     }
     if a.is::<BoolColumn>() {
         return Type::BOOL;
+    }
+    if a.is::<TokenColumn>() {
+        return Type::Tokens;
     }
     if let Some(m) = a.downcast_ref::<CsrMatrix>() {
         return Type::Sparse(Some(m.n_cols()));

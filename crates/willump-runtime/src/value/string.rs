@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::Bitmap;
+#[cfg(test)]
+use super::CsrMatrix;
 use crate::error::{Error, Result};
 
 /// A column of UTF-8 strings, possibly with missing values.
@@ -13,10 +15,27 @@ use crate::error::{Error, Result};
 /// buffer; the validity bitmap, when present, has `len` bits. A null row's slice is ignored
 /// (constructors here make it empty).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "StringColumnParts")]
 pub struct StringColumn {
     data: Vec<u8>,
     offsets: Vec<u32>,
     validity: Option<Bitmap>,
+}
+
+/// The serialized form, checked by [`StringColumn::try_new`] on load: a corrupt artifact is an
+/// error, never an unchecked string.
+#[derive(Deserialize)]
+struct StringColumnParts {
+    data: Vec<u8>,
+    offsets: Vec<u32>,
+    validity: Option<Bitmap>,
+}
+
+impl TryFrom<StringColumnParts> for StringColumn {
+    type Error = Error;
+    fn try_from(p: StringColumnParts) -> Result<Self> {
+        StringColumn::try_new(p.data, p.offsets, p.validity)
+    }
 }
 
 impl Default for StringColumn {
@@ -301,5 +320,27 @@ mod tests {
         assert_eq!(c.iter().collect::<Vec<_>>(), vec![Some("xy"), None, Some("z")]);
         assert_eq!(c.take(&[2, 0, 2]).unwrap().iter().collect::<Vec<_>>(), vec![Some("z"), Some("xy"), Some("z")]);
         assert!(c.take(&[3]).is_err());
+    }
+}
+
+#[cfg(test)]
+mod serde_tests {
+    use super::*;
+
+    #[test]
+    fn corrupt_serialized_columns_are_rejected() {
+        let ok = serde_json::to_string(&StringColumn::from_strs(&["é", "x"])).unwrap();
+        assert!(serde_json::from_str::<StringColumn>(&ok).is_ok());
+        // Offsets splitting the two-byte "é", and bytes that are not UTF-8.
+        let split = r#"{"data":[195,169,120],"offsets":[0,1,3],"validity":null}"#;
+        assert!(serde_json::from_str::<StringColumn>(split).unwrap_err().to_string().contains("splits"));
+        let bad = r#"{"data":[255],"offsets":[0,1],"validity":null}"#;
+        assert!(serde_json::from_str::<StringColumn>(bad).is_err());
+        let csr = r#"{"n_rows":1,"n_cols":2,"indptr":[0,1],"indices":[5],"data":[1.0]}"#;
+        assert!(serde_json::from_str::<CsrMatrix>(csr).is_err());
+        let bits = r#"{"words":[255],"len":3}"#;
+        assert!(serde_json::from_str::<Bitmap>(bits).is_err());
+        let col = r#"{"values":[1.0,2.0],"validity":{"words":[1],"len":1}}"#;
+        assert!(serde_json::from_str::<crate::value::F64Column>(col).is_err());
     }
 }

@@ -7,10 +7,33 @@ use crate::error::{Error, Result};
 
 /// A table of named columns, all with the same number of rows and unique names.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(try_from = "TableParts")]
 pub struct Table {
     names: Vec<String>,
     columns: Vec<Column>,
     n_rows: usize,
+}
+
+/// The serialized form, checked by [`Table::try_new`] on load.
+#[derive(Deserialize)]
+struct TableParts {
+    names: Vec<String>,
+    columns: Vec<Column>,
+    n_rows: usize,
+}
+
+impl TryFrom<TableParts> for Table {
+    type Error = Error;
+    fn try_from(p: TableParts) -> Result<Self> {
+        if p.names.len() != p.columns.len() {
+            return Err(Error::Artifact(format!("table: {} names for {} columns", p.names.len(), p.columns.len())));
+        }
+        let t = Table::try_new(p.names.into_iter().zip(p.columns).collect())?;
+        if t.n_cols() > 0 && t.n_rows() != p.n_rows {
+            return Err(Error::Artifact(format!("table: {} rows recorded, columns have {}", p.n_rows, t.n_rows())));
+        }
+        Ok(t)
+    }
 }
 
 impl Table {

@@ -126,6 +126,11 @@ impl LeftJoin {
         self.state.values.iter().map(|v| v.name.as_str()).collect()
     }
 
+    /// The looked-up value columns' types, in output order.
+    pub fn value_types(&self) -> Vec<ColumnType> {
+        self.state.values.iter().map(|v| v.column.column_type()).collect()
+    }
+
     /// Each value column's default, in output order.
     pub fn defaults(&self) -> Vec<&Scalar> {
         self.state.values.iter().map(|v| &v.default).collect()
