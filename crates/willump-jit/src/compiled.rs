@@ -79,9 +79,9 @@ fn build(pipeline: &Pipeline, wanted: &[NodeId], rows: RowSet, opts: &CompileOpt
     let mut clif = Vec::new();
     for (i, st) in lp.stages.iter().enumerate() {
         if let Stage::Loop(l) = st {
-            let p = jit.compile_loop(&lp, l, &models, &mut consts).map_err(|e| {
-                Error::op("compile", format!("{e}\nloop program:\n{}", loops::print(&lp)))
-            })?;
+            let p = jit
+                .compile_loop(&lp, l, &models, &mut consts)
+                .map_err(|e| Error::op("compile", format!("{e}\nloop program:\n{}", loops::print(&lp))))?;
             clif.extend(p.clif.clone());
             pending.push((i, p));
         }
@@ -105,7 +105,9 @@ fn build(pipeline: &Pipeline, wanted: &[NodeId], rows: RowSet, opts: &CompileOpt
         .iter()
         .map(|s| match s {
             Stage::Loop(l) => StageReport::Native { statements: l.body.len(), writes: names(&lp, &l.writes()) },
-            Stage::Call(c) => StageReport::Callback { node: format!("{} {}", c.node, c.op), writes: names(&lp, &[c.out]) },
+            Stage::Call(c) => {
+                StageReport::Callback { node: format!("{} {}", c.node, c.op), writes: names(&lp, &[c.out]) }
+            }
         })
         .collect();
     let report = CompileReport {
@@ -258,7 +260,11 @@ impl CompiledPipeline {
             Error::op("predict_one", format!("the output is a {}, not a prediction row", lp.coll(out_coll).ty))
         })?;
         if out.len() < width {
-            return Err(Error::invalid("predict_one", "out", format!("{} values for an output row of {width}", out.len())));
+            return Err(Error::invalid(
+                "predict_one",
+                "out",
+                format!("{} values for an output row of {width}", out.len()),
+            ));
         }
         if !self.one_row_native {
             return self.predict_one_slow(row, out, width);
@@ -373,7 +379,10 @@ impl OneRow {
         for (i, c) in lp.collections.iter().enumerate() {
             match &c.ty {
                 Type::Column(_) => one.cols[i] = vec![(Box::new([0]), Box::new([0]))],
-                Type::Table(s) => one.cols[i] = s.iter().map(|_| (Box::new([0u64]) as Box<[u64]>, Box::new([0u64]) as Box<[u64]>)).collect(),
+                Type::Table(s) => {
+                    one.cols[i] =
+                        s.iter().map(|_| (Box::new([0u64]) as Box<[u64]>, Box::new([0u64]) as Box<[u64]>)).collect()
+                }
                 Type::Dense(Some(w)) => one.dense[i] = vec![0.0; *w].into_boxed_slice(),
                 _ => {}
             }

@@ -6,6 +6,7 @@
 use ndarray::Array2;
 use willump_ir::loops::{CollId, Expr, LoopProgram, Origin, Stage};
 use willump_ir::types::{ColumnType, Type};
+use willump_ir::{BucketRule, Scalar};
 use willump_runtime::interp;
 use willump_runtime::value::{Bitmap, Column, MatrixRef, PrimitiveColumn, Table, Value};
 use willump_runtime::{Error, Pipeline, Result};
@@ -70,12 +71,15 @@ pub fn run(program: &LoopProgram, pipeline: &Pipeline, inputs: &[Value], rows: O
                 slots[c.out.index()] = Some(interp::eval_node(graph, c.node, node, &refs, state)?);
             }
             Stage::Loop(l) => {
-                let mut built: Vec<(CollId, u32, Vec<V>)> = l.merges.iter().map(|m| (m.into, m.column, Vec::with_capacity(n))).collect();
+                let mut built: Vec<(CollId, u32, Vec<V>)> =
+                    l.merges.iter().map(|m| (m.into, m.column, Vec::with_capacity(n))).collect();
                 for k in 0..n {
                     let r = rows.map_or(k, |rs| rs[k]);
                     let mut vals: Vec<Option<V>> = vec![None; l.next_val() as usize];
                     for s in &l.body {
-                        let get = |v: willump_ir::loops::ValId| vals[v.index()].clone().expect("validated: defined before use");
+                        let get = |v: willump_ir::loops::ValId| {
+                            vals[v.index()].clone().expect("validated: defined before use")
+                        };
                         let v = match &s.expr {
                             Expr::Load { coll, column } => {
                                 let at = if matches!(program.coll(*coll).origin, Origin::Input(_)) { r } else { k };
@@ -88,22 +92,33 @@ pub fn run(program: &LoopProgram, pipeline: &Pipeline, inputs: &[Value], rows: O
                                     _ => return Err(Error::op("loop evaluator", format!("{coll} is not dense"))),
                                 }
                             }
-                            Expr::Arith { op, a, b } => V::F64(get(*a).num().zip(get(*b).num()).map(|(x, y)| op.apply(x, y))),
-                            Expr::ArithConst { op, value, const_left, a } => V::F64(get(*a).num().map(|x| {
-                                if *const_left { op.apply(*value, x) } else { op.apply(x, *value) }
-                            })),
+                            Expr::Arith { op, a, b } => {
+                                V::F64(get(*a).num().zip(get(*b).num()).map(|(x, y)| op.apply(x, y)))
+                            }
+                            Expr::ArithConst { op, value, const_left, a } => {
+                                V::F64(
+                                    get(*a)
+                                        .num()
+                                        .map(|x| if *const_left { op.apply(*value, x) } else { op.apply(x, *value) }),
+                                )
+                            }
                             Expr::Log1p(a) => V::F64(get(*a).num().map(f64::ln_1p)),
                             Expr::Clip { lo, hi, a } => V::F64(get(*a).num().map(|x| {
                                 let x = if x < *lo { *lo } else { x };
                                 if x > *hi { *hi } else { x }
                             })),
-                            Expr::FillMissing { value, nan, a } => {
-                                let x = get(*a).num().unwrap_or(*value);
-                                V::F64(Some(if *nan && x.is_nan() { *value } else { x }))
+                            Expr::FillMissing { value, nan, a } => fill(get(*a), value, *nan)?,
+                            Expr::Bucketize { boundaries, rule, a } => {
+                                V::I64(get(*a).num().filter(|x| !x.is_nan()).map(|x| {
+                                    boundaries
+                                        .iter()
+                                        .filter(|&&b| match rule {
+                                            BucketRule::LeftClosed => b <= x,
+                                            BucketRule::RightClosed => b < x,
+                                        })
+                                        .count() as i64
+                                }))
                             }
-                            Expr::Bucketize { boundaries, a } => V::I64(
-                                get(*a).num().filter(|x| !x.is_nan()).map(|x| boundaries.iter().filter(|&&b| b <= x).count() as i64),
-                            ),
                             Expr::Pack(parts) => {
                                 let mut out = Vec::new();
                                 for p in parts {
@@ -115,15 +130,23 @@ pub fn run(program: &LoopProgram, pipeline: &Pipeline, inputs: &[Value], rows: O
                                 V::Vec(out)
                             }
                             Expr::Model { state, output, x } => {
-                                let V::Vec(row) = get(*x) else { return Err(Error::op("loop evaluator", "model input is not a vector")) };
+                                let V::Vec(row) = get(*x) else {
+                                    return Err(Error::op("loop evaluator", "model input is not a vector"));
+                                };
                                 let m = bound_model(pipeline.states(), *state)
                                     .ok_or_else(|| Error::op("loop evaluator", format!("{state} is not a model")))?;
                                 let d = row.len();
-                                let x = Array2::from_shape_vec((1, d), row).map_err(|e| Error::op("loop evaluator", e.to_string()))?;
+                                let x = Array2::from_shape_vec((1, d), row)
+                                    .map_err(|e| Error::op("loop evaluator", e.to_string()))?;
                                 match interp::predict(m, MatrixRef::Dense(x.view()), *output)? {
                                     Value::Dense(y) => V::Vec(y.row(0).to_vec()),
                                     Value::Column(Column::F64(c)) => V::F64(c.get(0)),
-                                    other => return Err(Error::op("loop evaluator", format!("model returned {}", other.ir_type()))),
+                                    other => {
+                                        return Err(Error::op(
+                                            "loop evaluator",
+                                            format!("model returned {}", other.ir_type()),
+                                        ));
+                                    }
                                 }
                             }
                         };
@@ -135,14 +158,29 @@ pub fn run(program: &LoopProgram, pipeline: &Pipeline, inputs: &[Value], rows: O
                 }
                 for c in l.writes() {
                     let ty = program.coll(c).ty.clone();
-                    let mut cols: Vec<(u32, Vec<V>)> = built.iter().filter(|b| b.0 == c).map(|b| (b.1, b.2.clone())).collect();
+                    let mut cols: Vec<(u32, Vec<V>)> =
+                        built.iter().filter(|b| b.0 == c).map(|b| (b.1, b.2.clone())).collect();
                     cols.sort_by_key(|x| x.0);
                     slots[c.index()] = Some(build(&ty, cols, n)?);
                 }
             }
         }
     }
-    program.outputs.iter().map(|o| slots[o.index()].clone().ok_or_else(|| Error::op("loop evaluator", format!("{o} not computed")))).collect()
+    program
+        .outputs
+        .iter()
+        .map(|o| slots[o.index()].clone().ok_or_else(|| Error::op("loop evaluator", format!("{o} not computed"))))
+        .collect()
+}
+
+fn fill(v: V, value: &Scalar, nan: bool) -> Result<V> {
+    Ok(match (v, value) {
+        (V::F64(x), Scalar::F64(f)) => V::F64(Some(x.filter(|x| !(nan && x.is_nan())).unwrap_or(*f))),
+        (V::F64(x), Scalar::I64(i)) => V::F64(Some(x.filter(|x| !(nan && x.is_nan())).unwrap_or(*i as f64))),
+        (V::I64(x), Scalar::I64(i)) => V::I64(Some(x.unwrap_or(*i))),
+        (V::Bool(x), Scalar::Bool(b)) => V::Bool(Some(x.unwrap_or(*b))),
+        (v, s) => return Err(Error::op("loop evaluator", format!("cannot fill {v:?} with {s:?}"))),
+    })
 }
 
 fn load(program: &LoopProgram, slots: &[Option<Value>], c: CollId, column: u32, at: usize) -> Result<V> {
@@ -165,13 +203,23 @@ fn column(elem: ColumnType, vals: Vec<V>) -> Result<Column> {
     fn prim<T: Copy + Default>(v: Vec<Option<T>>) -> Result<PrimitiveColumn<T>> {
         let bits = Bitmap::from_fn(v.len(), |i| v[i].is_some());
         let vals = v.into_iter().map(Option::unwrap_or_default).collect();
-        if bits.count_clear() == 0 { Ok(PrimitiveColumn::new(vals)) } else { PrimitiveColumn::try_with_validity(vals, bits) }
+        if bits.count_clear() == 0 {
+            Ok(PrimitiveColumn::new(vals))
+        } else {
+            PrimitiveColumn::try_with_validity(vals, bits)
+        }
     }
     let bad = || Error::op("loop evaluator", format!("merged values do not fit a {elem} column"));
     Ok(match elem {
-        ColumnType::F64 => Column::F64(prim(vals.into_iter().map(|v| if let V::F64(x) = v { Ok(x) } else { Err(bad()) }).collect::<Result<_>>()?)?),
-        ColumnType::I64 => Column::I64(prim(vals.into_iter().map(|v| if let V::I64(x) = v { Ok(x) } else { Err(bad()) }).collect::<Result<_>>()?)?),
-        ColumnType::Bool => Column::Bool(prim(vals.into_iter().map(|v| if let V::Bool(x) = v { Ok(x) } else { Err(bad()) }).collect::<Result<_>>()?)?),
+        ColumnType::F64 => Column::F64(prim(
+            vals.into_iter().map(|v| if let V::F64(x) = v { Ok(x) } else { Err(bad()) }).collect::<Result<_>>()?,
+        )?),
+        ColumnType::I64 => Column::I64(prim(
+            vals.into_iter().map(|v| if let V::I64(x) = v { Ok(x) } else { Err(bad()) }).collect::<Result<_>>()?,
+        )?),
+        ColumnType::Bool => Column::Bool(prim(
+            vals.into_iter().map(|v| if let V::Bool(x) = v { Ok(x) } else { Err(bad()) }).collect::<Result<_>>()?,
+        )?),
         ColumnType::Str => return Err(bad()),
     })
 }
@@ -196,4 +244,12 @@ fn build(ty: &Type, mut cols: Vec<(u32, Vec<V>)>, n: usize) -> Result<Value> {
         }
         t => return Err(Error::op("loop evaluator", format!("a loop cannot build {t}"))),
     })
+}
+
+/// What the backend compiles natively for `pipeline` (the lowering oracle [`compile`] uses), for
+/// lowering a pipeline by hand in tests and tools.
+///
+/// [`compile`]: crate::compile
+pub fn native_support(pipeline: &Pipeline) -> impl willump_ir::loops::NativeSupport + '_ {
+    crate::models::Natives { states: pipeline.states() }
 }

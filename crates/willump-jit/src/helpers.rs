@@ -47,10 +47,20 @@ pub unsafe extern "C" fn willump_argmax(p: *const f64, k: u64) -> f64 {
 ///
 /// # Safety
 /// `b` points to `n` f64s.
-pub unsafe extern "C" fn willump_bucket(b: *const f64, n: u64, x: f64) -> i64 {
+pub unsafe extern "C" fn willump_bucket_left(b: *const f64, n: u64, x: f64) -> i64 {
     // SAFETY: `b` is a boundary table the compiled pipeline owns, of length `n`.
     let b = unsafe { std::slice::from_raw_parts(b, n as usize) };
     b.partition_point(|&e| e <= x) as i64
+}
+
+/// The number of the `n` sorted boundaries at `b` that are `< x`.
+///
+/// # Safety
+/// `b` points to `n` f64s.
+pub unsafe extern "C" fn willump_bucket_right(b: *const f64, n: u64, x: f64) -> i64 {
+    // SAFETY: `b` is a boundary table the compiled pipeline owns, of length `n`.
+    let b = unsafe { std::slice::from_raw_parts(b, n as usize) };
+    b.partition_point(|&e| e < x) as i64
 }
 
 /// Copies `n` f64s (dense rows longer than the generated code unrolls).
@@ -85,7 +95,18 @@ pub(crate) fn helpers() -> Vec<Helper> {
         Helper { name: "willump_sigmoid", addr: willump_sigmoid as *const u8, params: &[F64], ret: Some(F64) },
         Helper { name: "willump_softmax", addr: willump_softmax as *const u8, params: &[I64, I64], ret: None },
         Helper { name: "willump_argmax", addr: willump_argmax as *const u8, params: &[I64, I64], ret: Some(F64) },
-        Helper { name: "willump_bucket", addr: willump_bucket as *const u8, params: &[I64, I64, F64], ret: Some(I64) },
+        Helper {
+            name: "willump_bucket_left",
+            addr: willump_bucket_left as *const u8,
+            params: &[I64, I64, F64],
+            ret: Some(I64),
+        },
+        Helper {
+            name: "willump_bucket_right",
+            addr: willump_bucket_right as *const u8,
+            params: &[I64, I64, F64],
+            ret: Some(I64),
+        },
         Helper { name: "willump_copy_f64", addr: willump_copy_f64 as *const u8, params: &[I64, I64, I64], ret: None },
     ]
 }

@@ -149,7 +149,9 @@ impl Program {
                     for a in args {
                         let v = match (rows, &self.loops.coll(*a).origin) {
                             (Some(_), Origin::Input(_)) => &taken[a],
-                            _ => slots[a.index()].as_deref().ok_or_else(|| Error::op("compiled pipeline", format!("{a} is not computed")))?,
+                            _ => slots[a.index()]
+                                .as_deref()
+                                .ok_or_else(|| Error::op("compiled pipeline", format!("{a} is not computed")))?,
                         };
                         vals.push(v);
                     }
@@ -184,7 +186,14 @@ impl Program {
 
     /// The column `column` of a value a loop reads, checked against the collection's type and
     /// the number of rows the loop indexes it with.
-    fn column_parts<'v>(&self, c: CollId, v: &'v Value, column: u32, rows: usize, ones: &'v [u64]) -> Result<ColumnParts> {
+    fn column_parts<'v>(
+        &self,
+        c: CollId,
+        v: &'v Value,
+        column: u32,
+        rows: usize,
+        ones: &'v [u64],
+    ) -> Result<ColumnParts> {
         let coll = self.loops.coll(c);
         let name = coll.name.as_str();
         let col: &Column = match (&coll.ty, v) {
@@ -218,7 +227,9 @@ impl Program {
             Column::F64(x) => parts(x, ones),
             Column::I64(x) => parts(x, ones),
             Column::Bool(x) => parts(x, ones),
-            Column::Str(_) => return Err(Error::invalid("compiled loop", name, "string columns are not read by loops")),
+            Column::Str(_) => {
+                return Err(Error::invalid("compiled loop", name, "string columns are not read by loops"));
+            }
         })
     }
 
@@ -255,7 +266,9 @@ impl Program {
         for s in &layout.slots {
             let p: u64 = match *s {
                 Slot::In { coll, column, part } => {
-                    let v = slots[coll.index()].as_deref().ok_or_else(|| Error::op("compiled loop", format!("{coll} is not computed")))?;
+                    let v = slots[coll.index()]
+                        .as_deref()
+                        .ok_or_else(|| Error::op("compiled loop", format!("{coll} is not computed")))?;
                     let expect_rows = if crate::codegen::reads_source_row(&self.loops, coll) { n_in } else { n };
                     match part {
                         Part::Data => {
@@ -264,7 +277,11 @@ impl Program {
                             };
                             let name = &self.loops.coll(coll).name;
                             let Value::Dense(m) = v else {
-                                return Err(Error::invalid("compiled loop", name, format!("expected dense<{w}>, found {}", v.ir_type())));
+                                return Err(Error::invalid(
+                                    "compiled loop",
+                                    name,
+                                    format!("expected dense<{w}>, found {}", v.ir_type()),
+                                ));
                             };
                             if m.dim() != (expect_rows, w) {
                                 return Err(Error::invalid(
@@ -276,7 +293,8 @@ impl Program {
                             match m.as_slice() {
                                 Some(s) => s.as_ptr() as u64,
                                 None => {
-                                    let copy = dense_copies.entry(coll).or_insert_with(|| m.as_standard_layout().into_owned());
+                                    let copy =
+                                        dense_copies.entry(coll).or_insert_with(|| m.as_standard_layout().into_owned());
                                     copy.as_ptr() as u64
                                 }
                             }
@@ -286,7 +304,9 @@ impl Program {
                     }
                 }
                 Slot::Out { coll, column, part } => {
-                    let o = outs.get_mut(&coll).ok_or_else(|| Error::op("compiled loop", format!("{coll} is not built here")))?;
+                    let o = outs
+                        .get_mut(&coll)
+                        .ok_or_else(|| Error::op("compiled loop", format!("{coll} is not built here")))?;
                     match (o, part) {
                         (OutColl::Dense(v, _), Part::Data) => v.as_mut_ptr() as u64,
                         (OutColl::Columns(cols), Part::Values) => cols[column as usize].ptrs().0 as u64,

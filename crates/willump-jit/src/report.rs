@@ -55,9 +55,22 @@ impl CompileReport {
 impl std::fmt::Display for CompileReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut s = String::new();
-        let _ = writeln!(s, "compiled in {:.1} ms, {} bytes of tables", self.compile_time.as_secs_f64() * 1e3, self.table_bytes);
-        let _ = writeln!(s, "native: {}", if self.native_nodes.is_empty() { "-".into() } else { self.native_nodes.join(", ") });
-        let _ = writeln!(s, "callbacks: {}", if self.callback_nodes.is_empty() { "-".into() } else { self.callback_nodes.join(", ") });
+        let _ = writeln!(
+            s,
+            "compiled in {:.1} ms, {} bytes of tables",
+            self.compile_time.as_secs_f64() * 1e3,
+            self.table_bytes
+        );
+        let _ = writeln!(
+            s,
+            "native: {}",
+            if self.native_nodes.is_empty() { "-".into() } else { self.native_nodes.join(", ") }
+        );
+        let _ = writeln!(
+            s,
+            "callbacks: {}",
+            if self.callback_nodes.is_empty() { "-".into() } else { self.callback_nodes.join(", ") }
+        );
         for st in &self.stages {
             let _ = match st {
                 StageReport::Native { statements, writes } => {

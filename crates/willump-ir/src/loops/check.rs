@@ -10,9 +10,7 @@ use super::ir::{CollId, Expr, LType, Loop, LoopProgram, ValId};
 pub fn column_ltype(ty: &Type, column: u32) -> Option<LType> {
     match ty {
         Type::Column(c) if column == 0 => Some(LType::Scalar { elem: *c, nullable: true }),
-        Type::Table(schema) => {
-            schema.get(column as usize).map(|(_, c)| LType::Scalar { elem: *c, nullable: true })
-        }
+        Type::Table(schema) => schema.get(column as usize).map(|(_, c)| LType::Scalar { elem: *c, nullable: true }),
         Type::Dense(Some(n)) if (column as usize) < *n => Some(LType::F64),
         _ => None,
     }
@@ -32,9 +30,7 @@ pub fn merge_columns(ty: &Type) -> Option<usize> {
 pub fn merge_ltype(ty: &Type, column: u32) -> Option<LType> {
     match ty {
         Type::Column(c) if column == 0 => Some(LType::Scalar { elem: *c, nullable: true }),
-        Type::Table(schema) => {
-            schema.get(column as usize).map(|(_, c)| LType::Scalar { elem: *c, nullable: true })
-        }
+        Type::Table(schema) => schema.get(column as usize).map(|(_, c)| LType::Scalar { elem: *c, nullable: true }),
         Type::Dense(Some(n)) if column == 0 => Some(LType::Vector(*n)),
         _ => None,
     }
@@ -80,11 +76,22 @@ pub fn infer(
         },
         Expr::Arith { a, b, .. } => f64_(num(*a)? | num(*b)?),
         Expr::ArithConst { a, .. } | Expr::Log1p(a) | Expr::Clip { a, .. } => f64_(num(*a)?),
-        Expr::FillMissing { a, .. } => {
-            num(*a)?;
-            f64_(false)
+        Expr::FillMissing { a, value, .. } => {
+            use crate::op::Scalar;
+            let t = get(*a)?;
+            let LType::Scalar { elem, .. } = t else { return Err(format!("{a} must be a scalar")) };
+            let ok = matches!(
+                (elem, value),
+                (ColumnType::F64, Scalar::F64(_) | Scalar::I64(_))
+                    | (ColumnType::I64, Scalar::I64(_))
+                    | (ColumnType::Bool, Scalar::Bool(_))
+            );
+            if !ok {
+                return Err(format!("cannot fill a {elem} value with a {} value in a loop", value.type_name()));
+            }
+            LType::Scalar { elem, nullable: false }
         }
-        Expr::Bucketize { a, boundaries } => {
+        Expr::Bucketize { a, boundaries, .. } => {
             num(*a)?;
             if boundaries.iter().any(|b| b.is_nan()) || boundaries.windows(2).any(|w| w[0] >= w[1]) {
                 return Err("bucketize boundaries must be strictly increasing and not NaN".into());

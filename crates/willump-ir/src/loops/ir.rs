@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::entity::{NodeId, StateId};
-use crate::op::{ArithOp, ModelOutput};
+use crate::op::{ArithOp, BucketRule, ModelOutput, Scalar};
 use crate::types::{ColumnType, Type};
 
 /// A collection: a value with one entry per row of the batch (a column, a dense block, a table),
@@ -172,19 +172,23 @@ pub enum Expr {
         /// The operand.
         a: ValId,
     },
-    /// `a`, with a missing value (and NaN when `nan`) replaced by `value`.
+    /// `a`, with a missing value (and NaN when `nan`) replaced by `value`; the type stays
+    /// `a`'s (an i64 fill converts to f64 for an f64 column).
     FillMissing {
-        /// The replacement.
-        value: f64,
+        /// The replacement (its type fits `a`'s: checked by the pipeline IR's typing).
+        value: Scalar,
         /// Whether NaN is replaced too.
         nan: bool,
         /// The operand.
         a: ValId,
     },
-    /// The number of `boundaries` at or below `a` (missing for NaN and missing).
+    /// The bucket of `a`: the number of `boundaries` at or below it (left-closed buckets) or
+    /// below it (right-closed); missing for NaN and missing.
     Bucketize {
         /// Strictly increasing boundaries.
         boundaries: Vec<f64>,
+        /// Which side of a bucket a boundary belongs to.
+        rule: BucketRule,
         /// The operand.
         a: ValId,
     },

@@ -9,11 +9,13 @@ use std::collections::HashMap;
 
 use crate::entity::{NodeId, StateId};
 use crate::graph::Graph;
-use crate::op::{ModelOutput, Op};
-use crate::types::Type;
+use crate::op::{ModelOutput, Op, Scalar};
+use crate::types::{ColumnType, Type};
 
 use super::check::merge_columns;
-use super::ir::{Builder, Call, CollId, Collection, Expr, LType, Loop, LoopProgram, Merge, Origin, RowSet, Stage, Stmt, ValId};
+use super::ir::{
+    Builder, Call, CollId, Collection, Expr, LType, Loop, LoopProgram, Merge, Origin, RowSet, Stage, Stmt, ValId,
+};
 
 /// What the backend can compile natively beyond the ops every loop supports: it sees the bound
 /// state, the IR does not.
@@ -32,7 +34,12 @@ enum Row {
 }
 
 /// Lowers the nodes `wanted` depends on into a program that returns their values, in order.
-pub fn lower(graph: &Graph, wanted: &[NodeId], rows: RowSet, native: &dyn NativeSupport) -> Result<LoopProgram, String> {
+pub fn lower(
+    graph: &Graph,
+    wanted: &[NodeId],
+    rows: RowSet,
+    native: &dyn NativeSupport,
+) -> Result<LoopProgram, String> {
     let mut needed = vec![false; graph.nodes().len()];
     for &w in wanted {
         if w.index() >= needed.len() {
@@ -87,7 +94,9 @@ impl BodyBuilder {
     /// Loads the whole current row of collection `c` of type `ty`.
     fn load(&mut self, c: CollId, ty: &Type) -> Option<Row> {
         Some(match ty {
-            Type::Column(e) => Row::Scalar(self.push(LType::Scalar { elem: *e, nullable: true }, Expr::Load { coll: c, column: 0 })),
+            Type::Column(e) => {
+                Row::Scalar(self.push(LType::Scalar { elem: *e, nullable: true }, Expr::Load { coll: c, column: 0 }))
+            }
             Type::Dense(Some(n)) => Row::Vector(self.push(LType::Vector(*n), Expr::LoadRow { coll: c })),
             Type::Table(schema) => Row::Table(
                 schema
@@ -180,13 +189,26 @@ fn lower_loop(
         }
         Op::FillMissing { value, nan } => {
             let a = scalar(&loaded[0])?;
-            Row::Scalar(b.push(LType::F64, Expr::FillMissing { value: *value, nan: *nan, a }))
+            let LType::Scalar { elem, .. } = b.ty(a) else { return None };
+            let ok = matches!(
+                (elem, value),
+                (ColumnType::F64, Scalar::F64(_) | Scalar::I64(_))
+                    | (ColumnType::I64, Scalar::I64(_))
+                    | (ColumnType::Bool, Scalar::Bool(_))
+            );
+            if !ok {
+                return None;
+            }
+            Row::Scalar(b.push(
+                LType::Scalar { elem, nullable: false },
+                Expr::FillMissing { value: value.clone(), nan: *nan, a },
+            ))
         }
-        Op::Bucketize { boundaries } => {
+        Op::Bucketize { boundaries, rule } => {
             let a = scalar(&loaded[0])?;
             Row::Scalar(b.push(
-                LType::Scalar { elem: crate::types::ColumnType::I64, nullable: true },
-                Expr::Bucketize { boundaries: boundaries.clone(), a },
+                LType::Scalar { elem: ColumnType::I64, nullable: true },
+                Expr::Bucketize { boundaries: boundaries.clone(), rule: *rule, a },
             ))
         }
         Op::ToDense | Op::Stack => Row::Vector(b.pack(&loaded)?),

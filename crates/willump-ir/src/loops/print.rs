@@ -17,6 +17,7 @@
 use std::fmt::Write;
 
 use super::ir::{Builder, Expr, LType, LoopProgram, Origin, RowSet, Stage};
+use crate::op::{BucketRule, Scalar, arith_name};
 use crate::text::quote;
 
 /// A float in its shortest round-trip form (`1.0`, `1e-7`, `inf`, `NaN`).
@@ -44,21 +45,32 @@ fn expr(e: &Expr) -> String {
     match e {
         Expr::Load { coll, column } => format!("load {coll}[{column}]"),
         Expr::LoadRow { coll } => format!("load_row {coll}"),
-        Expr::Arith { op, a, b } => format!("{} {a}, {b}", op.as_str()),
+        Expr::Arith { op, a, b } => format!("{} {a}, {b}", arith_name(*op)),
         Expr::ArithConst { op, value, const_left, a } => {
             if *const_left {
-                format!("{} {}, {a}", op.as_str(), num(*value))
+                format!("{} {}, {a}", arith_name(*op), num(*value))
             } else {
-                format!("{} {a}, {}", op.as_str(), num(*value))
+                format!("{} {a}, {}", arith_name(*op), num(*value))
             }
         }
         Expr::Log1p(a) => format!("log1p {a}"),
         Expr::Clip { lo, hi, a } => format!("clip {a} [{}, {}]", num(*lo), num(*hi)),
         Expr::FillMissing { value, nan, a } => {
-            format!("fill_missing {a} {}{}", num(*value), if *nan { " nan" } else { "" })
+            let v = match value {
+                Scalar::F64(v) => num(*v),
+                Scalar::I64(v) => v.to_string(),
+                Scalar::Bool(v) => v.to_string(),
+                Scalar::Str(v) => quote(v),
+                Scalar::Missing => "missing".into(),
+            };
+            format!("fill_missing {a} {v}{}", if *nan { " nan" } else { "" })
         }
-        Expr::Bucketize { boundaries, a } => {
-            format!("bucketize {a} [{}]", boundaries.iter().map(|b| num(*b)).collect::<Vec<_>>().join(", "))
+        Expr::Bucketize { boundaries, rule, a } => {
+            let r = match rule {
+                BucketRule::LeftClosed => "left_closed",
+                BucketRule::RightClosed => "right_closed",
+            };
+            format!("bucketize {a} {r} [{}]", boundaries.iter().map(|b| num(*b)).collect::<Vec<_>>().join(", "))
         }
         Expr::Pack(v) => format!("pack {}", list(v)),
         Expr::Model { state, output, x } => format!("model {state} {} {x}", output.as_str()),

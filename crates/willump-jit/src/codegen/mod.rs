@@ -33,8 +33,14 @@ use crate::options::{CompileOptions, OptLevel};
 pub(crate) const ERR_NON_FINITE: u32 = 1;
 
 /// A generated loop function.
-pub(crate) type LoopFn =
-    unsafe extern "C" fn(args: *const u64, start: u64, end: u64, rows: *const u64, scratch: *mut u8, err: *mut u64) -> u32;
+pub(crate) type LoopFn = unsafe extern "C" fn(
+    args: *const u64,
+    start: u64,
+    end: u64,
+    rows: *const u64,
+    scratch: *mut u8,
+    err: *mut u64,
+) -> u32;
 
 /// Which part of a column an argument slot points to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use cranelift_codegen::ir::condcodes::FloatCC;
 use cranelift_codegen::ir::{Block, BlockArg, FuncRef, InstBuilder, Value, types};
 use cranelift_frontend::FunctionBuilder;
-use willump_ir::ArithOp;
 use willump_ir::StateId;
 use willump_ir::loops::{CollId, Expr, LType, LoopProgram, Merge, Stmt, ValId};
 use willump_ir::types::{ColumnType, Type};
+use willump_ir::{ArithOp, BucketRule, Scalar};
 
 use super::{ConstPool, LoopLayout, Part, Slot, column_elem, mem, reads_source_row};
 use crate::models::{ModelCode, ModelInfo};
@@ -139,25 +139,37 @@ impl BodyCx<'_, '_> {
                 self.f64s(v, va)
             }
             Expr::FillMissing { value, nan, a } => {
-                let (x, va) = self.f64_of(*a)?;
-                let fill = self.b.ins().f64const(*value);
-                let mut v = match va {
+                let CgVal::Scalar { v: x, valid, elem } = self.val(*a)? else {
+                    return Err("fill_missing of a vector".into());
+                };
+                let fill = match (elem, value) {
+                    (ColumnType::F64, Scalar::F64(f)) => self.b.ins().f64const(*f),
+                    (ColumnType::F64, Scalar::I64(i)) => self.b.ins().f64const(*i as f64),
+                    (ColumnType::I64, Scalar::I64(i)) => self.b.ins().iconst(types::I64, *i),
+                    (ColumnType::Bool, Scalar::Bool(t)) => self.b.ins().iconst(types::I8, *t as i64),
+                    (e, v) => return Err(format!("cannot fill a {e} value with {v:?}")),
+                };
+                let mut v = match valid {
                     Some(ok) => self.b.ins().select(ok, x, fill),
                     None => x,
                 };
-                if *nan {
+                if *nan && elem == ColumnType::F64 {
                     let is_nan = self.b.ins().fcmp(FloatCC::Unordered, v, v);
                     v = self.b.ins().select(is_nan, fill, v);
                 }
-                self.f64s(v, None)
+                CgVal::Scalar { v, valid: None, elem }
             }
-            Expr::Bucketize { boundaries, a } => {
+            Expr::Bucketize { boundaries, rule, a } => {
                 let (x, va) = self.f64_of(*a)?;
+                let (cc, helper) = match rule {
+                    BucketRule::LeftClosed => (FloatCC::LessThanOrEqual, "willump_bucket_left"),
+                    BucketRule::RightClosed => (FloatCC::LessThan, "willump_bucket_right"),
+                };
                 let v = if boundaries.len() <= 64 {
                     let mut count = self.b.ins().iconst(types::I64, 0);
                     for &e in boundaries {
                         let ec = self.b.ins().f64const(e);
-                        let le = self.b.ins().fcmp(FloatCC::LessThanOrEqual, ec, x);
+                        let le = self.b.ins().fcmp(cc, ec, x);
                         let w = self.b.ins().uextend(types::I64, le);
                         count = self.b.ins().iadd(count, w);
                     }
@@ -166,7 +178,7 @@ impl BodyCx<'_, '_> {
                     let table = self.consts.f64s(boundaries.clone());
                     let t = self.b.ins().iconst(types::I64, table);
                     let n = self.b.ins().iconst(types::I64, boundaries.len() as i64);
-                    self.call("willump_bucket", &[t, n, x]).expect("bucket returns")
+                    self.call(helper, &[t, n, x]).expect("bucket returns")
                 };
                 let not_nan = self.b.ins().fcmp(FloatCC::Ordered, x, x);
                 let valid = self.and_valid(va, Some(not_nan));
@@ -202,7 +214,9 @@ impl BodyCx<'_, '_> {
             }
             Expr::Model { state, output, x } => {
                 let info = self.models.get(state).ok_or_else(|| format!("no compiled model for {state}"))?.clone();
-                let CgVal::Vector { ptr, n } = self.val(*x)? else { return Err("a model's input must be a vector".into()) };
+                let CgVal::Vector { ptr, n } = self.val(*x)? else {
+                    return Err("a model's input must be a vector".into());
+                };
                 let k = info.task.n_outputs();
                 let off = self.layout.scratch(k * 8);
                 let scores = self.scratch_at(off);

@@ -145,7 +145,12 @@ fn table(cx: &mut BodyCx<'_, '_>, e: &TreeEnsemble, x: Value, scores: Value) {
     let mut leaves: Vec<f64> = Vec::new();
     let mut cats: Vec<u32> = Vec::new();
     for (t, tree) in e.trees.iter().enumerate() {
-        trees.extend([(recs.len() / (RECORD / 4)) as u32, leaves.len() as u32, (t % k) as u32, tree.n_internal() as u32]);
+        trees.extend([
+            (recs.len() / (RECORD / 4)) as u32,
+            leaves.len() as u32,
+            (t % k) as u32,
+            tree.n_internal() as u32,
+        ]);
         for n in 0..tree.n_internal() {
             let (thr, kind, aux, cat) = match &tree.decision[n] {
                 Decision::Numerical { threshold, missing, default_left } => match missing {
@@ -272,7 +277,14 @@ fn table(cx: &mut BodyCx<'_, '_>, e: &TreeEnsemble, x: Value, scores: Value) {
 
 /// The categorical test of the table walk: the bitset is `n_words` words at `cats[start..]`;
 /// out-of-range categories read the zero word at `cats[zero_word]`.
-fn categorical_table(cx: &mut BodyCx<'_, '_>, x: Value, cats: Value, start: Value, n_words: Value, zero_word: i64) -> Value {
+fn categorical_table(
+    cx: &mut BodyCx<'_, '_>,
+    x: Value,
+    cats: Value,
+    start: Value,
+    n_words: Value,
+    zero_word: i64,
+) -> Value {
     let lo = cx.b.ins().f64const(-1.0);
     let hi = cx.b.ins().f64const(2_147_483_648.0);
     let above = cx.b.ins().fcmp(FloatCC::GreaterThan, x, lo);
