@@ -9,6 +9,7 @@ pub mod error;
 pub mod fingerprint;
 pub mod interp;
 pub mod lift;
+pub mod metrics;
 pub mod models;
 pub mod ops;
 pub mod pipeline;

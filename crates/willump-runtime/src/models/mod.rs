@@ -10,10 +10,32 @@
 //!   log-odds of class 1) and regression, `k` columns for `k`-class classification;
 //! - [`Model::predict_proba`] gives `k` columns that sum to 1 (`[1 - p, p]` for binary);
 //! - [`Model::predict`] gives the class index (ties go to the lowest index) or the regressed value.
+//!
+//! Classes: [`LogisticRegression`] (L-BFGS / OWL-QN, scikit-learn's objective),
+//! [`LinearRegression`] (least squares and ridge), [`Gbdt`] (gradient-boosted trees, trained by
+//! [`GbdtSpec::fit`] or imported from LightGBM by [`load_lightgbm`]). Linear models show the
+//! compiler their weights ([`ModelStructure::Linear`]), tree models their [`TreeEnsemble`]
+//! ([`ModelStructure::Trees`]). [`save_model`] / [`load_model`] persist any of them in a
+//! versioned, checksummed envelope; scores are in [`crate::metrics`].
 
+mod design;
+mod gbdt;
+mod labels;
+mod lightgbm;
+mod linear;
+mod logistic;
+mod optim;
+mod persist;
+mod ridge;
 mod tree;
 
-pub use tree::{Decision, MissingType, Tree, TreeEnsemble};
+pub use gbdt::{FeatureImportance, Gbdt, GbdtObjective, GbdtSpec};
+pub use lightgbm::{load_lightgbm, load_lightgbm_file};
+pub use linear::LinearParams;
+pub use logistic::{LogisticRegression, LogisticRegressionSpec, Penalty};
+pub use persist::{MODEL_FORMAT_VERSION, load_model, load_model_of_class, save_model};
+pub use ridge::{LinearRegression, LinearRegressionSpec};
+pub use tree::{Decision, MissingType, Tree, TreeEnsemble, ZERO_THRESHOLD, categorical_goes_left, numerical_goes_left};
 
 use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
@@ -196,16 +218,35 @@ pub fn check_n_features(model: &str, x: &MatrixRef<'_>, n_features: usize) -> Re
 
 /// The hyper-parameters of a model class: everything needed to fit a new model of that class.
 ///
-/// The "Models" work adds one variant per model class; `fit` dispatches on it.
+/// One variant per model class; [`ModelSpec::fit`] dispatches on it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
-pub enum ModelSpec {}
+pub enum ModelSpec {
+    /// [`LogisticRegression`].
+    LogisticRegression(LogisticRegressionSpec),
+    /// [`LinearRegression`] (ridge when `alpha > 0`).
+    LinearRegression(LinearRegressionSpec),
+    /// [`Gbdt`] (gradient-boosted trees).
+    Gbdt(GbdtSpec),
+}
 
 impl ModelSpec {
     /// Fits a new model of this class on `x` (dense or sparse) and labels `y`.
     pub fn fit(&self, x: MatrixRef<'_>, y: &[f64]) -> Result<Box<dyn Model>> {
-        let _ = (x, y);
-        match *self {}
+        Ok(match self {
+            ModelSpec::LogisticRegression(s) => Box::new(s.fit(x, y)?),
+            ModelSpec::LinearRegression(s) => Box::new(s.fit(x, y)?),
+            ModelSpec::Gbdt(s) => Box::new(s.fit(x, y)?),
+        })
+    }
+
+    /// The name of the model class this spec fits (as [`Model::name`]).
+    pub fn model_name(&self) -> &'static str {
+        match self {
+            ModelSpec::LogisticRegression(_) => "logistic_regression",
+            ModelSpec::LinearRegression(_) => "linear_regression",
+            ModelSpec::Gbdt(_) => "gbdt",
+        }
     }
 }
 
@@ -213,11 +254,54 @@ impl ModelSpec {
 /// versioned envelope.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
-pub enum SavedModel {}
+pub enum SavedModel {
+    /// A [`LogisticRegression`].
+    LogisticRegression {
+        /// Its hyper-parameters.
+        spec: LogisticRegressionSpec,
+        /// Its weights.
+        params: LinearParams,
+        /// Solver iterations used.
+        n_iter: usize,
+        /// Whether the solver converged.
+        converged: bool,
+    },
+    /// A [`LinearRegression`].
+    LinearRegression {
+        /// Its hyper-parameters.
+        spec: LinearRegressionSpec,
+        /// Its weights.
+        params: LinearParams,
+    },
+    /// A [`Gbdt`] (trained here or imported from LightGBM).
+    Gbdt {
+        /// Its hyper-parameters.
+        spec: GbdtSpec,
+        /// Its trees.
+        ensemble: TreeEnsemble,
+        /// Its feature importances.
+        importance: FeatureImportance,
+    },
+}
 
 impl SavedModel {
-    /// The model, ready to predict.
+    /// The model, ready to predict (its parameters are checked first).
     pub fn into_model(self) -> Result<Box<dyn Model>> {
-        match self {}
+        Ok(match self {
+            SavedModel::LogisticRegression { spec, params, n_iter, converged } => {
+                Box::new(LogisticRegression::new(spec, params, n_iter, converged)?)
+            }
+            SavedModel::LinearRegression { spec, params } => Box::new(LinearRegression::new(spec, params)?),
+            SavedModel::Gbdt { spec, ensemble, importance } => Box::new(Gbdt::new(spec, ensemble, importance)?),
+        })
+    }
+
+    /// The name of the model class (as [`Model::name`]).
+    pub fn model_name(&self) -> &'static str {
+        match self {
+            SavedModel::LogisticRegression { .. } => "logistic_regression",
+            SavedModel::LinearRegression { .. } => "linear_regression",
+            SavedModel::Gbdt { .. } => "gbdt",
+        }
     }
 }

@@ -35,7 +35,8 @@ pub enum Decision {
         default_left: bool,
     },
     /// `x` (as a non-negative integer category) in `categories` goes left; NaN, negative values
-    /// and categories not in the set go right.
+    /// and categories not in the set go right. As in LightGBM, `x` is truncated toward zero
+    /// first, so `-0.5` and `2.7` are categories 0 and 2, and values at or above 2^31 go right.
     Categorical {
         /// Bitset of the categories that go left: bit `c % 32` of word `c / 32`.
         categories: Vec<u32>,
@@ -58,8 +59,33 @@ pub struct Tree {
 }
 
 /// Values at or below this magnitude count as zero for [`MissingType::Zero`] (LightGBM's
-/// `kZeroThreshold`).
-pub const ZERO_THRESHOLD: f64 = 1e-35;
+/// `kZeroThreshold`, the `float` literal `1e-35f` widened to `f64`).
+pub const ZERO_THRESHOLD: f64 = 1e-35f32 as f64;
+
+/// Whether a numerical split sends `x` left (LightGBM's `NumericalDecision`).
+#[inline]
+pub fn numerical_goes_left(x: f64, threshold: f64, missing: MissingType, default_left: bool) -> bool {
+    match missing {
+        MissingType::NaN if x.is_nan() => default_left,
+        MissingType::Zero if x.is_nan() || x.abs() <= ZERO_THRESHOLD => default_left,
+        MissingType::None if x.is_nan() => 0.0 <= threshold,
+        _ => x <= threshold,
+    }
+}
+
+/// Whether a categorical split with bitset `categories` sends `x` left (LightGBM's
+/// `CategoricalDecision` on x86-64: the value is truncated to a 32-bit integer, NaN and
+/// out-of-range values becoming negative; negative categories go right).
+#[inline]
+pub fn categorical_goes_left(x: f64, categories: &[u32]) -> bool {
+    // `x > -1.0` keeps values that truncate to 0; NaN fails every comparison.
+    if !(x > -1.0 && x < 2_147_483_648.0) {
+        return false;
+    }
+    let c = x as u64;
+    let word = (c / 32) as usize;
+    word < categories.len() && categories[word] >> (c % 32) & 1 == 1
+}
 
 impl Tree {
     /// A tree that always predicts `value`.
@@ -76,21 +102,10 @@ impl Tree {
     #[inline]
     pub fn child(&self, node: usize, x: f64) -> i32 {
         let go_left = match &self.decision[node] {
-            Decision::Numerical { threshold, missing, default_left } => match missing {
-                MissingType::NaN if x.is_nan() => *default_left,
-                MissingType::Zero if x.is_nan() || x.abs() <= ZERO_THRESHOLD => *default_left,
-                MissingType::None if x.is_nan() => 0.0 <= *threshold,
-                _ => x <= *threshold,
-            },
-            Decision::Categorical { categories } => {
-                if x.is_nan() || x < 0.0 {
-                    false
-                } else {
-                    let c = x as u64;
-                    let word = (c / 32) as usize;
-                    word < categories.len() && categories[word] >> (c % 32) & 1 == 1
-                }
+            Decision::Numerical { threshold, missing, default_left } => {
+                numerical_goes_left(x, *threshold, *missing, *default_left)
             }
+            Decision::Categorical { categories } => categorical_goes_left(x, categories),
         };
         if go_left { self.left[node] } else { self.right[node] }
     }
@@ -245,6 +260,9 @@ mod tests {
         assert_eq!(t.predict_row(&[2.0]), 2.0);
         assert_eq!(t.predict_row(&[99.0]), 2.0);
         assert_eq!(t.predict_row(&[-1.0]), 2.0);
+        assert_eq!(t.predict_row(&[1.9]), 1.0, "truncated to category 1");
+        assert_eq!(t.predict_row(&[4e9]), 2.0, "beyond i32: right");
+        assert!(categorical_goes_left(-0.5, &[1]), "-0.5 truncates to category 0");
         assert_eq!(t.predict_row(&[f64::NAN]), 2.0);
         let mut cyclic = t.clone();
         cyclic.right = vec![0];
