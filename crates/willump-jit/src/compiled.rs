@@ -161,6 +161,8 @@ pub struct CompiledPipeline {
     opts: CompileOptions,
     pool: Mutex<Vec<Box<OneRow>>>,
     one_row_native: bool,
+    /// The pipeline's row inputs: their types and names (checked by `predict_one`).
+    inputs: Vec<(Type, String)>,
 }
 
 /// Compiles `pipeline`: lowering to loops, fusion, Cranelift. Every valid pipeline compiles: what
@@ -178,6 +180,12 @@ pub fn compile(pipeline: &Pipeline, opts: &CompileOptions) -> Result<CompiledPip
         opts: opts.clone(),
         pool: Mutex::new(Vec::new()),
         one_row_native,
+        inputs: pipeline
+            .graph()
+            .inputs()
+            .iter()
+            .map(|&i| (pipeline.graph().node(i).ty.clone(), pipeline.graph().display_name(i)))
+            .collect(),
     })
 }
 
@@ -282,23 +290,17 @@ impl CompiledPipeline {
     }
 
     fn check_row(&self, row: &[Cell<'_>]) -> Result<()> {
-        let graph = self.pipeline.graph();
-        let ids = graph.inputs();
-        if row.len() != ids.len() {
-            return Err(Error::op("predict_one", format!("takes {} input(s), got {}", ids.len(), row.len())));
+        if row.len() != self.inputs.len() {
+            return Err(Error::op("predict_one", format!("takes {} input(s), got {}", self.inputs.len(), row.len())));
         }
-        for (c, id) in row.iter().zip(&ids) {
-            if Type::Column(c.column_type()) != graph.node(*id).ty {
-                return Err(Error::invalid(
-                    "predict_one",
-                    graph.display_name(*id),
-                    format!("expected {}, found {}", graph.node(*id).ty, c.column_type()),
-                ));
+        for (c, (ty, name)) in row.iter().zip(&self.inputs) {
+            if ty.column() != Some(c.column_type()) {
+                return Err(Error::invalid("predict_one", name, format!("expected {ty}, found {}", c.column_type())));
             }
             if let Cell::Str(Some(s)) = c
                 && s.len() > u32::MAX as usize
             {
-                return Err(Error::invalid("predict_one", graph.display_name(*id), "a string over 4 GiB"));
+                return Err(Error::invalid("predict_one", name, "a string over 4 GiB"));
             }
         }
         Ok(())

@@ -95,13 +95,11 @@ pub fn run(program: &LoopProgram, pipeline: &Pipeline, inputs: &[Value], rows: O
                             Expr::Arith { op, a, b } => {
                                 V::F64(get(*a).num().zip(get(*b).num()).map(|(x, y)| op.apply(x, y)))
                             }
-                            Expr::ArithConst { op, value, const_left, a } => {
-                                V::F64(
-                                    get(*a)
-                                        .num()
-                                        .map(|x| if *const_left { op.apply(*value, x) } else { op.apply(x, *value) }),
-                                )
-                            }
+                            Expr::ArithConst { op, value, const_left, a } => V::F64(
+                                get(*a)
+                                    .num()
+                                    .map(|x| if *const_left { op.apply(*value, x) } else { op.apply(x, *value) }),
+                            ),
                             Expr::Log1p(a) => V::F64(get(*a).num().map(f64::ln_1p)),
                             Expr::Clip { lo, hi, a } => V::F64(get(*a).num().map(|x| {
                                 let x = if x < *lo { *lo } else { x };
@@ -169,7 +167,13 @@ pub fn run(program: &LoopProgram, pipeline: &Pipeline, inputs: &[Value], rows: O
     program
         .outputs
         .iter()
-        .map(|o| slots[o.index()].clone().ok_or_else(|| Error::op("loop evaluator", format!("{o} not computed"))))
+        .map(|o| {
+            let v = slots[o.index()].clone().ok_or_else(|| Error::op("loop evaluator", format!("{o} not computed")))?;
+            match (rows, &program.coll(*o).origin) {
+                (Some(r), Origin::Input(_)) => v.take_rows(r),
+                _ => Ok(v),
+            }
+        })
         .collect()
 }
 

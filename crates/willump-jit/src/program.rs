@@ -176,10 +176,14 @@ impl Program {
             .outputs
             .iter()
             .map(|o| {
-                slots[o.index()]
+                let v = slots[o.index()]
                     .as_deref()
-                    .cloned()
-                    .ok_or_else(|| Error::op("compiled pipeline", format!("output {o} was not computed")))
+                    .ok_or_else(|| Error::op("compiled pipeline", format!("output {o} was not computed")))?;
+                // an input returned as it is (a feature group that is an input column)
+                match (rows, &self.loops.coll(*o).origin) {
+                    (Some(r), Origin::Input(_)) => v.take_rows(r),
+                    _ => Ok(v.clone()),
+                }
             })
             .collect()
     }

@@ -18,8 +18,8 @@ use willump_runtime::models::{Decision, MissingType, Tree, TreeEnsemble};
 use super::mem;
 use super::scalar::BodyCx;
 
-/// LightGBM's zero threshold for `MissingType::Zero` (`kZeroThreshold`, the `float` 1e-35).
-pub(crate) const ZERO_THRESHOLD: f64 = 1e-35f32 as f64;
+/// LightGBM's zero threshold for `MissingType::Zero`.
+pub(crate) use willump_runtime::models::ZERO_THRESHOLD;
 
 /// Writes the ensemble's raw scores for the row at `x` to `scores`.
 pub(crate) fn emit(cx: &mut BodyCx<'_, '_>, e: &TreeEnsemble, x: Value, scores: Value) -> Result<(), String> {
