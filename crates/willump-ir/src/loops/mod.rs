@@ -23,3 +23,6 @@ pub use ir::{
 pub use lower::{NativeSupport, lower};
 pub use print::print;
 pub use rules::{Rule, RuleError, Snapshot, default_rules, optimize};
+
+#[cfg(test)]
+mod tests;
