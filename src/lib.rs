@@ -26,6 +26,14 @@ pub mod __private {
     pub use willump_runtime::value::Value;
 }
 
+/// The operator library for pipeline bodies: every function and method here lifts to one IR
+/// op (see `willump_runtime::api`), plus the parameter types they take.
+pub mod ops {
+    pub use willump_ir::params::numeric::{ArithOp, BucketRule};
+    pub use willump_ir::params::table::Scalar;
+    pub use willump_runtime::api::*;
+}
+
 /// Re-exports of everything a pipeline author usually needs.
 pub mod prelude {
     pub use willump_macros::willump;

@@ -160,14 +160,17 @@ fn arg_substituted(a: &Arg, values: &[ValueUse<'_>], next: &mut usize) -> Expr {
     match a {
         Arg::Value { expr, .. } => {
             let v = &values[*next];
-            let local = format_ident!("__willump_v{}", *next);
+            // Spanned on the user's argument, so a type error in the fallback points where the
+            // same error in the eager function points (and rustc reports it once).
+            let local = format_ident!("__willump_v{}", *next, span = syn::spanned::Spanned::span(expr));
             *next += 1;
+            let sp = syn::spanned::Spanned::span(expr);
             let replacement: Expr = if v.row {
-                syn::parse_quote!(#local)
+                syn::parse_quote_spanned!(sp=> #local)
             } else if v.moved {
-                syn::parse_quote!(::willump::__private::clone_arg(#local))
+                syn::parse_quote_spanned!(sp=> ::willump::__private::clone_arg(#local))
             } else {
-                syn::parse_quote!((*#local))
+                syn::parse_quote_spanned!(sp=> (*#local))
             };
             if v.moved {
                 return replacement;
@@ -175,8 +178,9 @@ fn arg_substituted(a: &Arg, values: &[ValueUse<'_>], next: &mut usize) -> Expr {
             replace_ident(expr.clone(), v.name, &replacement)
         }
         Arg::State { name, expr } => {
-            let cap = format_ident!("__willump_st_{}", name);
-            replace_ident(expr.clone(), name, &syn::parse_quote!((&*#cap)))
+            let sp = syn::spanned::Spanned::span(expr);
+            let cap = format_ident!("__willump_st_{}", name, span = sp);
+            replace_ident(expr.clone(), name, &syn::parse_quote_spanned!(sp=> (&*#cap)))
         }
         Arg::Const { expr } => expr.clone(),
         Arg::List { items, expr } => {
@@ -237,7 +241,12 @@ fn call_pieces(call: &Call, k: usize, fallible: bool) -> CallPieces {
         })
         .collect();
 
-    let func_local = format_ident!("__willump_f{}", k);
+    let func_span = match &call.callee {
+        Callee::Fn { func, .. } => syn::spanned::Spanned::span(func),
+        Callee::Method { .. } => span,
+    };
+    let func_local = format_ident!("__willump_f{}", k, span = func_span);
+    let func_copy = format_ident!("__willump_f", span = func_span);
     let args_local = format_ident!("__willump_args{}", k);
     let mut next = 0;
     let (callee_record, real_call, recorded_args) = match &call.callee {
@@ -269,7 +278,7 @@ fn call_pieces(call: &Call, k: usize, fallible: bool) -> CallPieces {
     let closure_call: TokenStream = match &call.callee {
         Callee::Fn { .. } => {
             let args: Vec<Expr> = call.args.iter().map(|a| arg_substituted(a, &values, &mut next)).collect();
-            quote_spanned!(span=> __willump_f(#(#args),*))
+            quote_spanned!(span=> #func_copy(#(#args),*))
         }
         Callee::Method { recv, method, turbofish } => {
             let r = arg_substituted(recv, &values, &mut next);
@@ -300,7 +309,7 @@ fn call_pieces(call: &Call, k: usize, fallible: bool) -> CallPieces {
         })
         .collect();
     let copy_fn = match &call.callee {
-        Callee::Fn { .. } => quote!(let __willump_f = #func_local;),
+        Callee::Fn { .. } => quote!(let #func_copy = #func_local;),
         Callee::Method { .. } => quote!(),
     };
     let n_values = values.len();

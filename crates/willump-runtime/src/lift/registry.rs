@@ -76,6 +76,9 @@ impl Registry {
     fn builtin() -> Registry {
         let mut r = Registry::default();
         register_shared_model(&mut r);
+        register_model::<crate::models::LogisticRegression>(&mut r);
+        register_model::<crate::models::LinearRegression>(&mut r);
+        register_model::<crate::models::Gbdt>(&mut r);
         register_ops(&mut r);
         r
     }

@@ -101,22 +101,6 @@ impl Value {
         })
     }
 
-    /// The value as a model input, when it is a feature block (a numeric column is one dense
-    /// feature: copied into an `n x 1` matrix).
-    pub fn as_matrix(&self, op: &str, name: &str) -> Result<std::borrow::Cow<'_, Matrix>> {
-        use std::borrow::Cow;
-        match self {
-            Value::Sparse(m) => Ok(Cow::Owned(Matrix::Sparse(m.clone()))),
-            Value::Dense(m) => Ok(Cow::Owned(Matrix::Dense(m.clone()))),
-            Value::Column(c) => {
-                let v = numeric_values(c, op, name)?;
-                let n = v.len();
-                Ok(Cow::Owned(Matrix::Dense(Array2::from_shape_vec((n, 1), v).expect("n x 1"))))
-            }
-            other => Err(Error::invalid(op, name, format!("expected a feature block, found {}", other.ir_type()))),
-        }
-    }
-
     /// A borrowed model-input view, without copying, for sparse and dense blocks.
     pub fn matrix_ref(&self, op: &str, name: &str) -> Result<MatrixRef<'_>> {
         match self {
