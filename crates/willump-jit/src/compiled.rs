@@ -159,7 +159,7 @@ pub struct CompiledPipeline {
     /// Row-subset version, compiled on first use.
     subset: std::sync::OnceLock<std::result::Result<Compiled, String>>,
     opts: CompileOptions,
-    pool: Mutex<Vec<Box<OneRow>>>,
+    pool: Mutex<Vec<OneRow>>,
     one_row_native: bool,
     /// The pipeline's row inputs: their types and names (checked by `predict_one`).
     inputs: Vec<(Type, String)>,
@@ -280,7 +280,7 @@ impl CompiledPipeline {
         let mut one = self.pool.lock().map_err(|_| Error::op("predict_one", "scratch pool poisoned"))?.pop();
         let mut one = match one.take() {
             Some(o) => o,
-            None => Box::new(OneRow::new(&self.main.program)?),
+            None => OneRow::new(&self.main.program)?,
         };
         let result = one.run(&self.main.program, row, out, width);
         if let Ok(mut pool) = self.pool.lock() {
@@ -353,13 +353,16 @@ impl CompiledPart {
     }
 }
 
+/// One computed column's one row: its value and its validity (a byte, read back as a word).
+type ColumnBufs = (Box<[u64]>, Box<[u64]>);
+
 /// Reused buffers of one `predict_one` call: the row's inputs, every computed collection's one
-/// row, the argument arrays pointing at them, and the loop scratch. Boxed buffers never move, so
-/// the argument arrays are filled once.
+/// row, the argument arrays pointing at them, and the loop scratch. The heap buffers never move
+/// (moving a `OneRow` moves only their handles), so the argument arrays are filled once.
 struct OneRow {
     in_vals: Vec<u64>,
     in_valid: Vec<u64>,
-    cols: Vec<Vec<(Box<[u64]>, Box<[u64]>)>>,
+    cols: Vec<Vec<ColumnBufs>>,
     dense: Vec<Box<[f64]>>,
     args: Vec<Vec<u64>>,
     scratch: Vec<u128>,
