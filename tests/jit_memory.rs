@@ -29,7 +29,7 @@ fn compile_and_drop_does_not_leak() {
     }
     let opts = CompileOptions { verify: false, ..CompileOptions::default() };
     let input = [Value::from(F64Column::new(vec![1.0, 2.0]))];
-    let mut run = |n: usize| {
+    let run = |n: usize| {
         for k in 0..n {
             let c = compile(&small(k), &opts).unwrap();
             assert!(c.predict(&input).is_ok());
