@@ -410,6 +410,7 @@ impl OneRow {
                     (Part::Values, false) => one.cols[i][column as usize].0.as_ptr() as u64,
                     (Part::Validity, false) => one.cols[i][column as usize].1.as_ptr() as u64,
                     (Part::Data, _) => one.dense[i].as_ptr() as u64,
+                    (Part::Indptr | Part::Indices, _) => return Err(Error::op("predict_one", "a sparse block")),
                 };
                 args.push(p);
             }

@@ -8,7 +8,7 @@ use willump_ir::loops::{CollId, Expr, LoopProgram, Origin, Stage};
 use willump_ir::types::{ColumnType, Type};
 use willump_ir::{BucketRule, Scalar};
 use willump_runtime::interp;
-use willump_runtime::value::{Bitmap, Column, MatrixRef, PrimitiveColumn, Table, Value};
+use willump_runtime::value::{Bitmap, Column, CsrMatrix, MatrixRef, PrimitiveColumn, Table, Value};
 use willump_runtime::{Error, Pipeline, Result};
 
 use crate::program::bound_model;
@@ -22,6 +22,8 @@ enum V {
     /// Strings are loaded but never computed on.
     Str(Option<String>),
     Vec(Vec<f64>),
+    /// A sparse row of `n` columns.
+    Sparse(usize, Vec<u32>, Vec<f64>),
 }
 
 impl V {
@@ -30,7 +32,7 @@ impl V {
             V::F64(v) => *v,
             V::I64(v) => v.map(|x| x as f64),
             V::Bool(v) => v.map(|x| x as u8 as f64),
-            V::Str(_) | V::Vec(_) => None,
+            V::Str(_) | V::Vec(_) | V::Sparse(..) => None,
         }
     }
 }
@@ -89,6 +91,10 @@ pub fn run(program: &LoopProgram, pipeline: &Pipeline, inputs: &[Value], rows: O
                                 let at = if matches!(program.coll(*coll).origin, Origin::Input(_)) { r } else { k };
                                 match slots[coll.index()].as_ref() {
                                     Some(Value::Dense(m)) => V::Vec(m.row(at).to_vec()),
+                                    Some(Value::Sparse(m)) => {
+                                        let (i, v) = m.row(at);
+                                        V::Sparse(m.n_cols(), i.to_vec(), v.to_vec())
+                                    }
                                     _ => return Err(Error::op("loop evaluator", format!("{coll} is not dense"))),
                                 }
                             }
@@ -128,15 +134,28 @@ pub fn run(program: &LoopProgram, pipeline: &Pipeline, inputs: &[Value], rows: O
                                 V::Vec(out)
                             }
                             Expr::Model { state, output, x } => {
-                                let V::Vec(row) = get(*x) else {
-                                    return Err(Error::op("loop evaluator", "model input is not a vector"));
-                                };
                                 let m = bound_model(pipeline.states(), *state)
                                     .ok_or_else(|| Error::op("loop evaluator", format!("{state} is not a model")))?;
-                                let d = row.len();
-                                let x = Array2::from_shape_vec((1, d), row)
-                                    .map_err(|e| Error::op("loop evaluator", e.to_string()))?;
-                                match interp::predict(m, MatrixRef::Dense(x.view()), *output)? {
+                                let err = |e: String| Error::op("loop evaluator", e);
+                                let (dense, sparse) = match get(*x) {
+                                    V::Vec(row) => {
+                                        let d = row.len();
+                                        (
+                                            Some(Array2::from_shape_vec((1, d), row).map_err(|e| err(e.to_string()))?),
+                                            None,
+                                        )
+                                    }
+                                    V::Sparse(n, i, v) => {
+                                        (None, Some(CsrMatrix::try_new(1, n, vec![0, i.len()], i, v)?))
+                                    }
+                                    _ => return Err(err("model input is not a row".into())),
+                                };
+                                let view = match (&dense, &sparse) {
+                                    (Some(d), _) => MatrixRef::Dense(d.view()),
+                                    (_, Some(s)) => MatrixRef::Sparse(s),
+                                    _ => unreachable!("one of them is set"),
+                                };
+                                match interp::predict(m, view, *output)? {
                                     Value::Dense(y) => V::Vec(y.row(0).to_vec()),
                                     Value::Column(Column::F64(c)) => V::F64(c.get(0)),
                                     other => {

@@ -61,9 +61,12 @@ pub(crate) struct Natives<'a> {
 }
 
 impl NativeSupport for Natives<'_> {
-    fn native_model(&self, state: StateId) -> bool {
-        match self.states.get(state.index()) {
-            Some(BoundState::Model(m)) => ModelInfo::of(&**m).is_some(),
+    fn native_model(&self, state: StateId, sparse: bool) -> bool {
+        match self.states.get(state.index()).map(|s| match s {
+            BoundState::Model(m) => ModelInfo::of(&**m),
+            _ => None,
+        }) {
+            Some(Some(info)) => !sparse || matches!(info.code, ModelCode::Linear { .. }),
             _ => false,
         }
     }

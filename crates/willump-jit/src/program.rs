@@ -303,8 +303,36 @@ impl Program {
                                 }
                             }
                         }
+                        Part::Indptr | Part::Indices | Part::Values if matches!(v, Value::Sparse(_)) => {
+                            let Value::Sparse(m) = v else { unreachable!("matched") };
+                            let coll_ty = &self.loops.coll(coll).ty;
+                            let name = &self.loops.coll(coll).name;
+                            if m.n_rows() != expect_rows || Some(m.n_cols()) != coll_ty.block_width() {
+                                return Err(Error::invalid(
+                                    "compiled loop",
+                                    name,
+                                    format!(
+                                        "{} x {}, expected {expect_rows} rows of {coll_ty}",
+                                        m.n_rows(),
+                                        m.n_cols()
+                                    ),
+                                ));
+                            }
+                            match part {
+                                Part::Indptr => m.indptr().as_ptr() as u64,
+                                Part::Indices => m.indices().as_ptr() as u64,
+                                _ => m.data().as_ptr() as u64,
+                            }
+                        }
                         Part::Values => self.column_parts(coll, v, column, expect_rows, ones)?.values as u64,
                         Part::Validity => self.column_parts(coll, v, column, expect_rows, ones)?.validity as u64,
+                        Part::Indptr | Part::Indices => {
+                            return Err(Error::invalid(
+                                "compiled loop",
+                                &self.loops.coll(coll).name,
+                                "expected a sparse block",
+                            ));
+                        }
                     }
                 }
                 Slot::Out { coll, column, part } => {

@@ -72,7 +72,8 @@ pub fn infer(
             .ok_or_else(|| format!("{coll} has no loadable column {column}"))?,
         Expr::LoadRow { coll } => match coll_ty(program, *coll)? {
             Type::Dense(Some(n)) => LType::Vector(n),
-            t => return Err(format!("load_row needs a dense collection, {coll} is {t}")),
+            Type::Sparse(Some(n)) => LType::Sparse(n),
+            t => return Err(format!("load_row needs a dense or sparse collection, {coll} is {t}")),
         },
         Expr::Arith { a, b, .. } => f64_(num(*a)? | num(*b)?),
         Expr::ArithConst { a, .. } | Expr::Log1p(a) | Expr::Clip { a, .. } => f64_(num(*a)?),
@@ -104,6 +105,7 @@ pub fn infer(
                 let t = get(v)?;
                 match t {
                     LType::Vector(w) => n += w,
+                    LType::Sparse(_) => return Err(format!("{v}: sparse rows are not packed")),
                     _ => {
                         num(v)?;
                         n += 1;
@@ -113,8 +115,8 @@ pub fn infer(
             LType::Vector(n)
         }
         Expr::Model { output, x, .. } => {
-            if !matches!(get(*x)?, LType::Vector(_)) {
-                return Err(format!("a model's input {x} must be a vector"));
+            if !matches!(get(*x)?, LType::Vector(_) | LType::Sparse(_)) {
+                return Err(format!("a model's input {x} must be a dense or sparse row"));
             }
             match (output, declared) {
                 (ModelOutput::Predict, _) => f64_(false),

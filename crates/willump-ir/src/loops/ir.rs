@@ -104,6 +104,8 @@ pub enum LType {
     },
     /// A dense row of `n` f64 features (missing values are NaN).
     Vector(usize),
+    /// A sparse row of `n` features (the stored entries of one row of a CSR block).
+    Sparse(usize),
 }
 
 impl LType {
@@ -119,7 +121,7 @@ impl LType {
     pub fn width(&self) -> usize {
         match self {
             LType::Scalar { .. } => 1,
-            LType::Vector(n) => *n,
+            LType::Vector(n) | LType::Sparse(n) => *n,
         }
     }
 }
@@ -136,7 +138,7 @@ pub enum Expr {
         /// The column within it.
         column: u32,
     },
-    /// The whole current row of a dense collection, as a vector.
+    /// The whole current row of a dense collection (a vector) or a sparse one (a sparse row).
     LoadRow {
         /// The collection.
         coll: CollId,
@@ -195,8 +197,8 @@ pub enum Expr {
     /// The operands side by side as one dense row: scalars convert to f64 (missing -> NaN,
     /// `true` -> 1.0), vectors are copied.
     Pack(Vec<ValId>),
-    /// A model's output for a dense row: `Predict` gives an f64 scalar, `Raw` and `Proba` a
-    /// vector. The model's structure (linear weights, trees) is compiled into the code.
+    /// A model's output for a dense row (or, for a linear model, a sparse row): `Predict` gives
+    /// an f64 scalar, `Raw` and `Proba` a vector. The model's structure (linear weights, trees) is compiled into the code.
     Model {
         /// The fitted model.
         state: StateId,

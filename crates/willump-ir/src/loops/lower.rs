@@ -20,9 +20,10 @@ use super::ir::{
 /// What the backend can compile natively beyond the ops every loop supports: it sees the bound
 /// state, the IR does not.
 pub trait NativeSupport {
-    /// Whether the model bound to `state` can be compiled into a loop (a linear model or a tree
-    /// ensemble; a model the compiler cannot see into runs as a call).
-    fn native_model(&self, state: StateId) -> bool;
+    /// Whether the model bound to `state` can be compiled into a loop on dense rows, or on sparse
+    /// rows when `sparse` (a linear model, or a tree ensemble on dense rows; a model the compiler
+    /// cannot see into runs as a call).
+    fn native_model(&self, state: StateId, sparse: bool) -> bool;
 }
 
 /// A per-row value of a node inside a loop body.
@@ -30,6 +31,7 @@ pub trait NativeSupport {
 enum Row {
     Scalar(ValId),
     Vector(ValId),
+    Sparse(ValId),
     Table(Vec<ValId>),
 }
 
@@ -98,6 +100,7 @@ impl BodyBuilder {
                 Row::Scalar(self.push(LType::Scalar { elem: *e, nullable: true }, Expr::Load { coll: c, column: 0 }))
             }
             Type::Dense(Some(n)) => Row::Vector(self.push(LType::Vector(*n), Expr::LoadRow { coll: c })),
+            Type::Sparse(Some(n)) => Row::Sparse(self.push(LType::Sparse(*n), Expr::LoadRow { coll: c })),
             Type::Table(schema) => Row::Table(
                 schema
                     .iter()
@@ -123,6 +126,7 @@ impl BodyBuilder {
             match r {
                 Row::Scalar(v) | Row::Vector(v) => vals.push(*v),
                 Row::Table(vs) => vals.extend(vs),
+                Row::Sparse(_) => return None,
             }
         }
         let mut n = 0;
@@ -237,11 +241,12 @@ fn lower_loop(
             Row::Table(all)
         }
         Op::Model { state, output } => {
-            if !native.native_model(*state) {
+            let sparse = matches!(loaded[0], Row::Sparse(_));
+            if !native.native_model(*state, sparse) {
                 return None;
             }
             let x = match &loaded[0] {
-                Row::Vector(v) => *v,
+                Row::Vector(v) | Row::Sparse(v) => *v,
                 r @ Row::Scalar(_) => b.pack(std::slice::from_ref(r))?,
                 Row::Table(_) => return None,
             };
@@ -259,6 +264,7 @@ fn lower_loop(
     let append = |column: u32, value: ValId| Merge { into: out, column, builder: Builder::Append, value };
     match result {
         Row::Scalar(v) | Row::Vector(v) => merges.push(append(0, v)),
+        Row::Sparse(_) => return None,
         Row::Table(vs) => merges.extend(vs.into_iter().enumerate().map(|(j, v)| append(j as u32, v))),
     }
     Some(Loop { rows, body: b.body, merges })

@@ -37,6 +37,7 @@ fn ltype(t: &LType) -> String {
     match t {
         LType::Scalar { elem, nullable } => format!("{elem}{}", if *nullable { "?" } else { "" }),
         LType::Vector(n) => format!("dense<{n}>"),
+        LType::Sparse(n) => format!("sparse<{n}>"),
     }
 }
 

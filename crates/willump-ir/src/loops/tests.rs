@@ -10,7 +10,7 @@ use crate::{Graph, StateId};
 struct AllModels;
 
 impl NativeSupport for AllModels {
-    fn native_model(&self, _: StateId) -> bool {
+    fn native_model(&self, _: StateId, _: bool) -> bool {
         true
     }
 }
@@ -69,7 +69,7 @@ fn lowering_is_one_loop_per_node_and_fusion_makes_one_loop() {
 fn a_model_the_backend_cannot_see_into_is_a_call() {
     struct NoModels;
     impl NativeSupport for NoModels {
-        fn native_model(&self, _: StateId) -> bool {
+        fn native_model(&self, _: StateId, _: bool) -> bool {
             false
         }
     }

@@ -121,6 +121,79 @@ fn one_output(cx: &mut BodyCx<'_, '_>, stmt: usize, x: Value, w: Value, d: usize
     cx.b.ins().store(mem(), o, scores, 0);
 }
 
+/// Writes the `k` raw scores of a sparse row (`nnz` entries: u32 columns at `idx`, f64 values at
+/// `val`) to `scores`, as the eager scoring loop does: stored order, no skipping of zeros, then
+/// the intercept for one output; per entry, every output for `k` outputs.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn emit_sparse(
+    cx: &mut BodyCx<'_, '_>,
+    stmt: usize,
+    idx: Value,
+    val: Value,
+    nnz: Value,
+    w: &[f64],
+    b: &[f64],
+    k: usize,
+    scores: Value,
+) {
+    let wp = cx.consts.f64s(w.to_vec());
+    let wv = cx.b.ins().iconst(types::I64, wp);
+    let head = cx.b.create_block();
+    let body = cx.b.create_block();
+    let done = cx.b.create_block();
+    let e = cx.b.append_block_param(head, types::I64);
+    // one output: a running sum then `b + s`; k outputs: the scores start at `b`
+    let accs: Vec<Value> = (0..=k).map(|_| cx.b.append_block_param(head, types::F64)).collect();
+    let outs: Vec<Value> = (0..=k).map(|_| cx.b.append_block_param(done, types::F64)).collect();
+    let e0 = cx.b.ins().iconst(types::I64, 0);
+    let mut init = vec![BlockArg::Value(e0)];
+    if k == 1 {
+        init.push(BlockArg::Value(cx.b.ins().f64const(0.0)));
+    } else {
+        for &bo in b {
+            init.push(BlockArg::Value(cx.b.ins().f64const(bo)));
+        }
+    }
+    init.push(BlockArg::Value(cx.b.ins().f64const(0.0)));
+    cx.b.ins().jump(head, &init);
+    cx.b.switch_to_block(head);
+    let end = cx.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, e, nnz);
+    let pass: Vec<BlockArg> = accs.iter().map(|&a| BlockArg::Value(a)).collect();
+    cx.b.ins().brif(end, done, &pass, body, &[]);
+    cx.b.switch_to_block(body);
+    let io = cx.b.ins().ishl_imm_u(e, 2);
+    let ip = cx.b.ins().iadd(idx, io);
+    let j = cx.b.ins().uload32(mem(), ip, 0);
+    let vo = cx.b.ins().ishl_imm_u(e, 3);
+    let vp = cx.b.ins().iadd(val, vo);
+    let v = cx.b.ins().load(types::F64, mem(), vp, 0);
+    let wo = cx.b.ins().imul_imm_u(j, (k * 8) as i64);
+    let wrow = cx.b.ins().iadd(wv, wo);
+    let e1 = cx.b.ins().iadd_imm_u(e, 1);
+    let mut next = vec![BlockArg::Value(e1)];
+    for (o, &acc) in accs.iter().take(k).enumerate() {
+        let wo = cx.b.ins().load(types::F64, mem(), wrow, (o * 8) as i32);
+        let p = cx.b.ins().fmul(v, wo);
+        next.push(BlockArg::Value(cx.b.ins().fadd(acc, p)));
+    }
+    let zero = cx.b.ins().f64const(0.0);
+    let z = cx.b.ins().fmul(v, zero);
+    next.push(BlockArg::Value(cx.b.ins().fadd(accs[k], z)));
+    cx.b.ins().jump(head, &next);
+    cx.b.switch_to_block(done);
+    let is_bad = cx.b.ins().fcmp(FloatCC::Unordered, outs[k], outs[k]);
+    cx.fail_if(is_bad, stmt, ERR_NON_FINITE);
+    if k == 1 {
+        let bc = cx.b.ins().f64const(b[0]);
+        let o = cx.b.ins().fadd(bc, outs[0]);
+        cx.b.ins().store(mem(), o, scores, 0);
+    } else {
+        for (o, &s) in outs.iter().take(k).enumerate() {
+            cx.b.ins().store(mem(), s, scores, (o * 8) as i32);
+        }
+    }
+}
+
 fn many_outputs(cx: &mut BodyCx<'_, '_>, stmt: usize, x: Value, w: Value, d: usize, b: &[f64], scores: Value) {
     let k = b.len();
     // for j in 0..d, with the k scores and the finiteness sum as block parameters

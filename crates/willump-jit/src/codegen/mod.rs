@@ -51,6 +51,10 @@ pub(crate) enum Part {
     Validity,
     /// Row-major dense data.
     Data,
+    /// CSR row offsets (`usize`).
+    Indptr,
+    /// CSR column indices (`u32`).
+    Indices,
 }
 
 /// One pointer of the argument array.

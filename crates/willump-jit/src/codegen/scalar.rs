@@ -21,6 +21,8 @@ pub(crate) enum CgVal {
     Scalar { v: Value, valid: Option<Value>, elem: ColumnType },
     /// A dense row of `n` f64s at `ptr`.
     Vector { ptr: Value, n: usize },
+    /// A sparse row: `nnz` column indices (u32) at `idx` and values (f64) at `val`.
+    Sparse { idx: Value, val: Value, nnz: Value },
 }
 
 /// The state of generating one loop body.
@@ -80,7 +82,7 @@ impl BodyCx<'_, '_> {
                 };
                 Ok((x, valid))
             }
-            CgVal::Vector { .. } => Err(format!("{v} is a vector, not a scalar")),
+            CgVal::Vector { .. } | CgVal::Sparse { .. } => Err(format!("{v} is a row, not a scalar")),
         }
     }
 
@@ -99,6 +101,22 @@ impl BodyCx<'_, '_> {
     pub(crate) fn stmt(&mut self, i: usize, s: &Stmt) -> Result<CgVal, String> {
         Ok(match &s.expr {
             Expr::Load { coll, column } => self.load(*coll, *column)?,
+            Expr::LoadRow { coll } if matches!(self.program.coll(*coll).ty, Type::Sparse(_)) => {
+                let indptr = self.arg(Slot::In { coll: *coll, column: 0, part: Part::Indptr });
+                let indices = self.arg(Slot::In { coll: *coll, column: 0, part: Part::Indices });
+                let values = self.arg(Slot::In { coll: *coll, column: 0, part: Part::Values });
+                let idx = self.index_for(*coll);
+                let off = self.b.ins().ishl_imm_u(idx, 3);
+                let p = self.b.ins().iadd(indptr, off);
+                let start = self.b.ins().load(types::I64, mem(), p, 0);
+                let end = self.b.ins().load(types::I64, mem(), p, 8);
+                let nnz = self.b.ins().isub(end, start);
+                let io = self.b.ins().ishl_imm_u(start, 2);
+                let vo = self.b.ins().ishl_imm_u(start, 3);
+                let idx = self.b.ins().iadd(indices, io);
+                let val = self.b.ins().iadd(values, vo);
+                CgVal::Sparse { idx, val, nnz }
+            }
             Expr::LoadRow { coll } => {
                 let Type::Dense(Some(n)) = self.program.coll(*coll).ty else {
                     return Err(format!("load_row of non-dense {coll}"));
@@ -196,6 +214,7 @@ impl BodyCx<'_, '_> {
                             self.copy_f64(dst, ptr, w);
                             at += w;
                         }
+                        CgVal::Sparse { .. } => return Err("sparse rows are not packed".into()),
                         CgVal::Scalar { .. } => {
                             let (x, valid) = self.f64_of(p)?;
                             let x = match valid {
@@ -214,12 +233,17 @@ impl BodyCx<'_, '_> {
             }
             Expr::Model { state, output, x } => {
                 let info = self.models.get(state).ok_or_else(|| format!("no compiled model for {state}"))?.clone();
-                let CgVal::Vector { ptr, n } = self.val(*x)? else {
-                    return Err("a model's input must be a vector".into());
-                };
                 let k = info.task.n_outputs();
                 let off = self.layout.scratch(k * 8);
                 let scores = self.scratch_at(off);
+                let (ptr, n) = match (self.val(*x)?, &info.code) {
+                    (CgVal::Vector { ptr, n }, _) => (ptr, n),
+                    (CgVal::Sparse { idx, val, nnz }, ModelCode::Linear { w, b, k, .. }) => {
+                        super::linear::emit_sparse(self, i, idx, val, nnz, w, b, *k, scores);
+                        return super::linear::link(self, &info, *output, scores, s.ty);
+                    }
+                    _ => return Err("a tree model's input must be a dense row".into()),
+                };
                 match &info.code {
                     ModelCode::Linear { w, b, d, k } => {
                         if *d != n {
@@ -305,6 +329,7 @@ impl BodyCx<'_, '_> {
         let v = self.val(m.value)?;
         let (coll, column) = (m.into, m.column);
         match v {
+            CgVal::Sparse { .. } => return Err("loops do not build sparse blocks".into()),
             CgVal::Vector { ptr, n } => {
                 let data = self.arg(Slot::Out { coll, column, part: Part::Data });
                 let off = self.b.ins().imul_imm_u(self.k, (n * 8) as i64);
