@@ -67,3 +67,43 @@ pub fn check_with(p: &Pipeline, inputs: &[Value], opts: &[CompileOptions]) {
         assert_eq!(show(&c.predict_rows(inputs, &rows)), want_rows, "rows {rows:?} with {o:?}\n{}", c.report());
     }
 }
+
+/// Whether two results agree to `tol` (absolute, on every f64 of a column or a dense block; NaN
+/// equals NaN, missing equals missing), or are both errors.
+pub fn close(a: &Result<Value>, b: &Result<Value>, tol: f64) -> bool {
+    use willump::runtime::value::Column;
+    let near = |x: f64, y: f64| (x.is_nan() && y.is_nan()) || (x - y).abs() <= tol;
+    match (a, b) {
+        (Err(_), Err(_)) => true,
+        (Ok(Value::Dense(x)), Ok(Value::Dense(y))) => x.dim() == y.dim() && x.iter().zip(y).all(|(p, q)| near(*p, *q)),
+        (Ok(Value::Column(Column::F64(x))), Ok(Value::Column(Column::F64(y)))) => {
+            x.len() == y.len()
+                && x.iter().zip(y.iter()).all(|(p, q)| match (p, q) {
+                    (Some(p), Some(q)) => near(p, q),
+                    (None, None) => true,
+                    _ => false,
+                })
+        }
+        (Ok(x), Ok(y)) => format!("{x:?}") == format!("{y:?}"),
+        _ => false,
+    }
+}
+
+/// [`check_with`] up to a floating-point tolerance (fused text kernels sum in another order).
+pub fn check_close(p: &Pipeline, inputs: &[Value], opts: &[CompileOptions], tol: f64) {
+    let want = p.run(inputs);
+    for fuse in [false, true] {
+        let got = evaluate(p, inputs, None, fuse);
+        assert!(close(&got, &want, tol), "loop evaluator (fuse {fuse}): {got:?}\nwant {want:?}");
+    }
+    let n = p.check_inputs(inputs).unwrap_or(0);
+    let rows: Vec<usize> = (0..n).rev().step_by(2).chain((0..n).step_by(3)).collect();
+    let want_rows = p.run_rows(inputs, &rows);
+    for o in opts {
+        let c = compile(p, o).unwrap_or_else(|e| panic!("compile failed with {o:?}: {e}"));
+        let got = c.predict(inputs);
+        assert!(close(&got, &want, tol), "compiled with {o:?}: {got:?}\nwant {want:?}\n{}", c.report());
+        assert!(close(&c.predict_threads(inputs, 2), &want, tol), "2 threads with {o:?}");
+        assert!(close(&c.predict_rows(inputs, &rows), &want_rows, tol), "rows with {o:?}");
+    }
+}

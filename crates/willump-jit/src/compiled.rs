@@ -18,6 +18,7 @@ use crate::models::{ModelInfo, Natives};
 use crate::options::CompileOptions;
 use crate::program::{ExecStage, Program, bound_model};
 use crate::report::{CompileReport, StageReport};
+use crate::text::{TextKernel, TextScratch};
 
 /// The code memory of one compiled program: the JIT module and the tables its code reads. Freed
 /// (`free_memory`) when dropped; everything holding its function pointers is dropped first.
@@ -61,6 +62,8 @@ fn build(pipeline: &Pipeline, wanted: &[NodeId], rows: RowSet, opts: &CompileOpt
     };
     let trace: Vec<Snapshot> = loops::optimize(&mut lp, &rules).map_err(|e| Error::op("compile", e.to_string()))?;
     let mut models = HashMap::new();
+    let mut kernels: Vec<Box<TextKernel>> = Vec::new();
+    let mut kernel_of: HashMap<willump_ir::StateId, (usize, i64)> = HashMap::new();
     for st in &lp.stages {
         let Stage::Loop(l) = st else { continue };
         for s in &l.body {
@@ -71,6 +74,15 @@ fn build(pipeline: &Pipeline, wanted: &[NodeId], rows: RowSet, opts: &CompileOpt
                     .ok_or_else(|| Error::op("compile", format!("model {state} cannot be compiled natively")))?;
                 models.insert(*state, info);
             }
+            if let Expr::Vectorize { state, .. } = &s.expr
+                && !kernel_of.contains_key(state)
+            {
+                let k = TextKernel::of(&pipeline.states()[state.index()], opts.vocab_hash_bits)
+                    .ok_or_else(|| Error::op("compile", format!("{state} is not a count or TF-IDF vectorizer")))?;
+                kernels.push(Box::new(k));
+                let k = kernels.last().expect("just pushed");
+                kernel_of.insert(*state, (kernels.len() - 1, &**k as *const TextKernel as i64));
+            }
         }
     }
     let mut jit = Jit::new(opts).map_err(|e| Error::op("compile", e))?;
@@ -80,7 +92,7 @@ fn build(pipeline: &Pipeline, wanted: &[NodeId], rows: RowSet, opts: &CompileOpt
     for (i, st) in lp.stages.iter().enumerate() {
         if let Stage::Loop(l) = st {
             let p = jit
-                .compile_loop(&lp, l, &models, &mut consts)
+                .compile_loop(&lp, l, &models, &kernel_of, &mut consts)
                 .map_err(|e| Error::op("compile", format!("{e}\nloop program:\n{}", loops::print(&lp))))?;
             clif.extend(p.clif.clone());
             pending.push((i, p));
@@ -117,11 +129,11 @@ fn build(pipeline: &Pipeline, wanted: &[NodeId], rows: RowSet, opts: &CompileOpt
         native_nodes: native.iter().map(|n| describe(pipeline, *n)).collect(),
         callback_nodes: callbacks.iter().map(|n| describe(pipeline, *n)).collect(),
         compile_time: Duration::ZERO,
-        table_bytes: consts.bytes(),
+        table_bytes: consts.bytes() + kernels.iter().map(|k| k.bytes()).sum::<usize>(),
         clif,
     };
     let mut compiled = Compiled {
-        program: Program { loops: lp, stages, models },
+        program: Program { loops: lp, stages, models, kernels },
         report,
         _code: JitCode { module: Some(jit.module), _consts: consts },
     };
@@ -360,6 +372,12 @@ type ColumnBufs = (Box<[u64]>, Box<[u64]>);
 /// row, the argument arrays pointing at them, and the loop scratch. The heap buffers never move
 /// (moving a `OneRow` moves only their handles), so the argument arrays are filled once.
 struct OneRow {
+    /// Per collection: the two offsets of a one-row string input (`[0, len]`).
+    str_offsets: Vec<[u32; 2]>,
+    /// (stage, argument slot, collection) of every string input's bytes pointer, set per call.
+    str_slots: Vec<(usize, usize, usize)>,
+    /// One scratch per text kernel.
+    texts: Vec<TextScratch>,
     in_vals: Vec<u64>,
     in_valid: Vec<u64>,
     cols: Vec<Vec<ColumnBufs>>,
@@ -373,6 +391,14 @@ impl OneRow {
         let lp = &p.loops;
         let nc = lp.collections.len();
         let mut one = OneRow {
+            str_offsets: vec![[0, 0]; nc],
+            str_slots: Vec::new(),
+            texts: p
+                .kernels
+                .iter()
+                .map(|k| k.scratch())
+                .collect::<std::result::Result<_, _>>()
+                .map_err(|e| Error::op("predict_one", e))?,
             in_vals: vec![0; nc],
             in_valid: vec![0; nc],
             cols: vec![Vec::new(); nc],
@@ -392,7 +418,7 @@ impl OneRow {
                 _ => {}
             }
         }
-        for st in &p.stages {
+        for (stage_i, st) in p.stages.iter().enumerate() {
             let ExecStage::Native { layout, .. } = st else {
                 return Err(Error::op("predict_one", "a callback stage"));
             };
@@ -404,7 +430,13 @@ impl OneRow {
                 };
                 let i = coll.index();
                 let is_input = matches!(lp.coll(coll).origin, Origin::Input(_));
+                let is_str = crate::codegen::column_elem(&lp.coll(coll).ty, column) == Some(ColumnType::Str);
+                if is_str && part == Part::Values {
+                    one.str_slots.push((stage_i, args.len(), i));
+                }
                 let p: u64 = match (part, is_input) {
+                    (Part::Offsets, true) => one.str_offsets[i].as_ptr() as u64,
+                    (Part::Offsets, false) => return Err(Error::op("predict_one", "a computed string column")),
                     (Part::Values, true) => &one.in_vals[i] as *const u64 as u64,
                     (Part::Validity, true) => &one.in_valid[i] as *const u64 as u64,
                     (Part::Values, false) => one.cols[i][column as usize].0.as_ptr() as u64,
@@ -427,10 +459,24 @@ impl OneRow {
                 let (bits, valid) = row[k as usize].bits();
                 self.in_vals[i] = bits;
                 self.in_valid[i] = valid as u64;
+                if let Cell::Str(s) = row[k as usize] {
+                    // checked by `check_row`: at most u32::MAX bytes
+                    self.str_offsets[i] = [0, s.map_or(0, str::len) as u32];
+                }
             }
         }
+        for &(stage, slot, coll) in &self.str_slots {
+            let Origin::Input(k) = lp.collections[coll].origin else { continue };
+            let Cell::Str(s) = row[k as usize] else { continue };
+            self.args[stage][slot] = s.map_or("".as_ptr(), str::as_ptr) as u64;
+        }
         for (st, args) in p.stages.iter().zip(&self.args) {
-            let ExecStage::Native { f, stage, .. } = st else { unreachable!("checked in new") };
+            let ExecStage::Native { f, stage, layout } = st else { unreachable!("checked in new") };
+            for &(off, k) in &layout.text {
+                let ptr = &mut self.texts[k] as *mut TextScratch as u64;
+                // SAFETY: the layout reserved 8 bytes at `off` in a scratch at least this large.
+                unsafe { std::ptr::write_unaligned((self.scratch.as_mut_ptr() as *mut u8).add(off) as *mut u64, ptr) };
+            }
             let mut err = [0u64; 2];
             // SAFETY: every pointer in `args` addresses a buffer of this `OneRow` sized for one
             // row of its collection (inputs: one value and one validity word), the loop runs for

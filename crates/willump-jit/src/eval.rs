@@ -8,7 +8,8 @@ use willump_ir::loops::{CollId, Expr, LoopProgram, Origin, Stage};
 use willump_ir::types::{ColumnType, Type};
 use willump_ir::{BucketRule, Scalar};
 use willump_runtime::interp;
-use willump_runtime::value::{Bitmap, Column, CsrMatrix, MatrixRef, PrimitiveColumn, Table, Value};
+use willump_runtime::state::BoundState;
+use willump_runtime::value::{Bitmap, Column, CsrMatrix, MatrixRef, PrimitiveColumn, StringColumn, Table, Value};
 use willump_runtime::{Error, Pipeline, Result};
 
 use crate::program::bound_model;
@@ -122,6 +123,51 @@ pub fn run(program: &LoopProgram, pipeline: &Pipeline, inputs: &[Value], rows: O
                                         })
                                         .count() as i64
                                 }))
+                            }
+                            Expr::Vectorize { state, a } => {
+                                let V::Str(text) = get(*a) else {
+                                    return Err(Error::op("loop evaluator", "vectorize of a non-string"));
+                                };
+                                let col = StringColumn::from_options(&[text]);
+                                let m = match &pipeline.states()[state.index()] {
+                                    BoundState::Tfidf(v) => v.transform(&col)?,
+                                    BoundState::Count(v) => v.transform(&col)?,
+                                    _ => {
+                                        return Err(Error::op("loop evaluator", format!("{state} is not a vectorizer")));
+                                    }
+                                };
+                                let (i, v) = m.row(0);
+                                V::Sparse(m.n_cols(), i.to_vec(), v.to_vec())
+                            }
+                            Expr::Stack(parts) => {
+                                let (mut n, mut idx, mut val) = (0usize, Vec::new(), Vec::new());
+                                for p in parts {
+                                    match get(*p) {
+                                        V::Sparse(w, i, v) => {
+                                            idx.extend(i.iter().map(|&j| j + n as u32));
+                                            val.extend(v);
+                                            n += w;
+                                        }
+                                        V::Vec(v) => {
+                                            for (j, x) in v.iter().enumerate() {
+                                                if *x != 0.0 {
+                                                    idx.push((n + j) as u32);
+                                                    val.push(*x);
+                                                }
+                                            }
+                                            n += v.len();
+                                        }
+                                        other => {
+                                            let x = other.num().unwrap_or(f64::NAN);
+                                            if x != 0.0 {
+                                                idx.push(n as u32);
+                                                val.push(x);
+                                            }
+                                            n += 1;
+                                        }
+                                    }
+                                }
+                                V::Sparse(n, idx, val)
                             }
                             Expr::Pack(parts) => {
                                 let mut out = Vec::new();

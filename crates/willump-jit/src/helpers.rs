@@ -107,6 +107,12 @@ pub(crate) fn helpers() -> Vec<Helper> {
             params: &[I64, I64, F64],
             ret: Some(I64),
         },
+        Helper {
+            name: "willump_text_scores",
+            addr: crate::text::willump_text_scores as *const u8,
+            params: &[I64, I64, I64, I64, I64, I64, I64, I64],
+            ret: None,
+        },
         Helper { name: "willump_copy_f64", addr: willump_copy_f64 as *const u8, params: &[I64, I64, I64], ret: None },
     ]
 }

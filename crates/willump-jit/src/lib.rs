@@ -20,6 +20,7 @@ mod models;
 mod options;
 mod program;
 mod report;
+mod text;
 
 pub use cell::Cell;
 pub use compiled::{CompiledPart, CompiledPipeline, compile};

@@ -61,6 +61,10 @@ pub(crate) struct Natives<'a> {
 }
 
 impl NativeSupport for Natives<'_> {
+    fn native_vectorizer(&self, state: StateId) -> bool {
+        matches!(self.states.get(state.index()), Some(BoundState::Tfidf(_) | BoundState::Count(_)))
+    }
+
     fn native_model(&self, state: StateId, sparse: bool) -> bool {
         match self.states.get(state.index()).map(|s| match s {
             BoundState::Model(m) => ModelInfo::of(&**m),

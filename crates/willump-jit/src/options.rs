@@ -35,6 +35,9 @@ pub struct CompileOptions {
     pub threads: usize,
     /// Keep the Cranelift IR of every function for the report.
     pub keep_clif: bool,
+    /// Bits of the vocabulary tables' term hashes (64; tests cut it to force every lookup through
+    /// collisions, which must never change an answer).
+    pub vocab_hash_bits: u32,
 }
 
 impl Default for CompileOptions {
@@ -46,6 +49,7 @@ impl Default for CompileOptions {
             fuse: true,
             threads: 1,
             keep_clif: false,
+            vocab_hash_bits: 64,
         }
     }
 }

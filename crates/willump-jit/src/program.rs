@@ -16,6 +16,7 @@ use willump_runtime::{Error, Pipeline, Result};
 
 use crate::codegen::{ERR_NON_FINITE, LoopFn, LoopLayout, Part, Slot};
 use crate::models::ModelInfo;
+use crate::text::{TextKernel, TextScratch};
 
 /// One executable stage.
 pub(crate) enum ExecStage {
@@ -31,6 +32,10 @@ pub(crate) struct Program {
     pub loops: LoopProgram,
     pub stages: Vec<ExecStage>,
     pub models: HashMap<StateId, ModelInfo>,
+    /// Text kernels the loops call (boxed: the code holds their addresses, taken while the list
+    /// still grew).
+    #[allow(clippy::vec_box)]
+    pub kernels: Vec<Box<TextKernel>>,
 }
 
 // SAFETY: the function pointers address immutable code and read-only tables owned alongside;
@@ -44,6 +49,8 @@ unsafe impl Sync for Program {}
 struct ColumnParts {
     values: *const u8,
     validity: *const u64,
+    /// String offsets (string columns only).
+    offsets: *const u32,
 }
 
 /// An output column being filled.
@@ -225,15 +232,18 @@ impl Program {
             ColumnParts {
                 values: c.values().as_ptr() as *const u8,
                 validity: c.validity().map_or(ones.as_ptr(), |b| b.words().as_ptr()),
+                offsets: std::ptr::null(),
             }
         }
         Ok(match col {
             Column::F64(x) => parts(x, ones),
             Column::I64(x) => parts(x, ones),
             Column::Bool(x) => parts(x, ones),
-            Column::Str(_) => {
-                return Err(Error::invalid("compiled loop", name, "string columns are not read by loops"));
-            }
+            Column::Str(s) => ColumnParts {
+                values: s.data().as_ptr(),
+                validity: s.validity().map_or(ones.as_ptr(), |b| b.words().as_ptr()),
+                offsets: s.offsets().as_ptr(),
+            },
         })
     }
 
@@ -326,6 +336,7 @@ impl Program {
                         }
                         Part::Values => self.column_parts(coll, v, column, expect_rows, ones)?.values as u64,
                         Part::Validity => self.column_parts(coll, v, column, expect_rows, ones)?.validity as u64,
+                        Part::Offsets => self.column_parts(coll, v, column, expect_rows, ones)?.offsets as u64,
                         Part::Indptr | Part::Indices => {
                             return Err(Error::invalid(
                                 "compiled loop",
@@ -352,17 +363,17 @@ impl Program {
         let rows_ptr = rows.map_or(std::ptr::null(), |r| r.as_ptr());
         let chunks = split(n, threads);
         let results: Vec<(u32, [u64; 2])> = if chunks.len() <= 1 {
-            vec![call(f, &args, 0, n, rows_ptr, layout.scratch)]
+            vec![self.call(f, &args, 0, n, rows_ptr, layout)?]
         } else {
             let args = &args;
             let rows_addr = rows_ptr as usize;
             std::thread::scope(|s| {
                 let hs: Vec<_> = chunks
                     .iter()
-                    .map(|&(a, b)| s.spawn(move || call(f, args, a, b, rows_addr as *const u64, layout.scratch)))
+                    .map(|&(a, b)| s.spawn(move || self.call(f, args, a, b, rows_addr as *const u64, layout)))
                     .collect();
-                hs.into_iter().map(|h| h.join().unwrap_or((u32::MAX, [0, 0]))).collect()
-            })
+                hs.into_iter().map(|h| h.join().unwrap_or(Ok((u32::MAX, [0, 0])))).collect::<Result<Vec<_>>>()
+            })?
         };
         for (code, err) in results {
             if code != 0 {
@@ -418,16 +429,43 @@ fn split(n: usize, threads: usize) -> Vec<(usize, usize)> {
     (0..t).map(|i| (i * per, ((i + 1) * per).min(n))).filter(|(a, b)| a < b).collect()
 }
 
-/// Calls a loop function with its own scratch.
-fn call(f: LoopFn, args: &[u64], start: usize, end: usize, rows: *const u64, scratch: usize) -> (u32, [u64; 2]) {
-    let mut s = vec![0u128; scratch.div_ceil(16).max(1)];
-    let mut err = [0u64; 2];
-    // SAFETY: `args` was built from checked values by `run_native` (every column has the rows the
-    // loop indexes, every output buffer has `n` rows, `rows` indices are in range), `start..end`
-    // lies in `0..n`, the scratch has the size the layout asks for, and concurrent calls write
-    // disjoint output rows.
-    let code = unsafe { f(args.as_ptr(), start as u64, end as u64, rows, s.as_mut_ptr() as *mut u8, err.as_mut_ptr()) };
-    (code, err)
+impl Program {
+    /// Calls a loop function with its own scratch (text kernels' thread scratch included).
+    fn call(
+        &self,
+        f: LoopFn,
+        args: &[u64],
+        start: usize,
+        end: usize,
+        rows: *const u64,
+        layout: &LoopLayout,
+    ) -> Result<(u32, [u64; 2])> {
+        let mut s = vec![0u128; layout.scratch.div_ceil(16).max(1)];
+        let mut texts: Vec<TextScratch> = layout
+            .text
+            .iter()
+            .map(|&(_, k)| self.kernels[k].scratch().map_err(|e| Error::op("compiled loop", e)))
+            .collect::<Result<_>>()?;
+        write_text_slots(&mut s, layout, &mut texts);
+        let mut err = [0u64; 2];
+        // SAFETY: `args` was built from checked values by `run_native` (every column has the rows
+        // the loop indexes, every output buffer has `n` rows, `rows` indices are in range),
+        // `start..end` lies in `0..n`, the scratch has the size the layout asks for with this
+        // thread's text scratch pointers in it, and concurrent calls write disjoint output rows.
+        let code =
+            unsafe { f(args.as_ptr(), start as u64, end as u64, rows, s.as_mut_ptr() as *mut u8, err.as_mut_ptr()) };
+        Ok((code, err))
+    }
+}
+
+/// Stores the addresses of `texts` (one per `layout.text` entry) at their scratch offsets.
+pub(crate) fn write_text_slots(scratch: &mut [u128], layout: &LoopLayout, texts: &mut [TextScratch]) {
+    let base = scratch.as_mut_ptr() as *mut u8;
+    for (&(off, _), t) in layout.text.iter().zip(texts.iter_mut()) {
+        let p = t as *mut TextScratch as u64;
+        // SAFETY: `off + 8` lies inside the scratch the layout sized (it reserved the slot).
+        unsafe { std::ptr::write_unaligned(base.add(off) as *mut u64, p) };
+    }
 }
 
 /// The pipeline's state bound to `s`, as a model.

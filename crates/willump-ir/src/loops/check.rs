@@ -114,6 +114,29 @@ pub fn infer(
             }
             LType::Vector(n)
         }
+        Expr::Vectorize { a, .. } => {
+            match get(*a)? {
+                LType::Scalar { elem: ColumnType::Str, .. } => {}
+                t => return Err(format!("a vectorizer reads a string, {a} is {t:?}")),
+            }
+            match declared {
+                LType::Sparse(n) => LType::Sparse(n),
+                t => return Err(format!("a vectorizer yields a sparse row, declared {t:?}")),
+            }
+        }
+        Expr::Stack(vs) => {
+            let mut n = 0;
+            for &v in vs {
+                match get(v)? {
+                    LType::Vector(w) | LType::Sparse(w) => n += w,
+                    _ => {
+                        num(v)?;
+                        n += 1;
+                    }
+                }
+            }
+            LType::Sparse(n)
+        }
         Expr::Model { output, x, .. } => {
             if !matches!(get(*x)?, LType::Vector(_) | LType::Sparse(_)) {
                 return Err(format!("a model's input {x} must be a dense or sparse row"));

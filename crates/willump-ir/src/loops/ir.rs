@@ -197,6 +197,17 @@ pub enum Expr {
     /// The operands side by side as one dense row: scalars convert to f64 (missing -> NaN,
     /// `true` -> 1.0), vectors are copied.
     Pack(Vec<ValId>),
+    /// A fitted text vectorizer's row for a string (a coarse statement: scan the text, look its
+    /// terms up in the vocabulary, count them, weight and normalize): a sparse row. It is never
+    /// materialized: a linear model consumes its (term, value) pairs directly.
+    Vectorize {
+        /// The vectorizer.
+        state: StateId,
+        /// The text.
+        a: ValId,
+    },
+    /// Rows side by side as one sparse row (scalars as one feature, missing -> NaN).
+    Stack(Vec<ValId>),
     /// A model's output for a dense row (or, for a linear model, a sparse row): `Predict` gives
     /// an f64 scalar, `Raw` and `Proba` a vector. The model's structure (linear weights, trees) is compiled into the code.
     Model {
@@ -220,7 +231,8 @@ impl Expr {
             | Expr::Clip { a, .. }
             | Expr::FillMissing { a, .. }
             | Expr::Bucketize { a, .. } => vec![*a],
-            Expr::Pack(v) => v.clone(),
+            Expr::Pack(v) | Expr::Stack(v) => v.clone(),
+            Expr::Vectorize { a, .. } => vec![*a],
             Expr::Model { x, .. } => vec![*x],
         }
     }
@@ -238,7 +250,8 @@ impl Expr {
             | Expr::Clip { a, .. }
             | Expr::FillMissing { a, .. }
             | Expr::Bucketize { a, .. } => *a = f(*a),
-            Expr::Pack(v) => v.iter_mut().for_each(|x| *x = f(*x)),
+            Expr::Pack(v) | Expr::Stack(v) => v.iter_mut().for_each(|x| *x = f(*x)),
+            Expr::Vectorize { a, .. } => *a = f(*a),
             Expr::Model { x, .. } => *x = f(*x),
         }
     }
@@ -254,7 +267,7 @@ impl Expr {
     /// Whether the expression is a coarse, costly statement (a model) that fusion must not
     /// duplicate.
     pub fn is_costly(&self) -> bool {
-        matches!(self, Expr::Model { .. })
+        matches!(self, Expr::Model { .. } | Expr::Vectorize { .. })
     }
 }
 
@@ -340,6 +353,21 @@ pub struct Call {
     pub args: Vec<CollId>,
     /// The collection it returns.
     pub out: CollId,
+    /// The per-row form of the call, when the backend can also compute it row by row inside a
+    /// loop (then [`super::rules::InlineCalls`] may move it into its consumer).
+    pub row_form: Option<RowForm>,
+}
+
+/// A call's per-row form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum RowForm {
+    /// A text vectorizer on a string column: [`Expr::Vectorize`].
+    Vectorize {
+        /// The vectorizer.
+        state: StateId,
+    },
+    /// Stacking blocks with at least one sparse one: [`Expr::Stack`].
+    Stack,
 }
 
 /// A stage of a program.

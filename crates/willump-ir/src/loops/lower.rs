@@ -24,6 +24,9 @@ pub trait NativeSupport {
     /// rows when `sparse` (a linear model, or a tree ensemble on dense rows; a model the compiler
     /// cannot see into runs as a call).
     fn native_model(&self, state: StateId, sparse: bool) -> bool;
+
+    /// Whether the vectorizer bound to `state` can run row by row inside a loop.
+    fn native_vectorizer(&self, state: StateId) -> bool;
 }
 
 /// A per-row value of a node inside a loop body.
@@ -68,13 +71,39 @@ pub fn lower(
         let args: Vec<CollId> = node.args.iter().map(|a| coll_of[a]).collect();
         let stage = match lower_loop(graph, id, &args, &p, rows, c, native) {
             Some(l) => Stage::Loop(l),
-            None => Stage::Call(Call { node: id, op: node.op.name().to_string(), args, out: c }),
+            None => {
+                let row_form = row_form(graph, id, native);
+                Stage::Call(Call { node: id, op: node.op.name().to_string(), args, out: c, row_form })
+            }
         };
         p.stages.push(stage);
     }
     p.outputs = wanted.iter().map(|w| coll_of[w]).collect();
     p.validate().map_err(|e| format!("lowering produced an invalid program: {e}"))?;
     Ok(p)
+}
+
+/// The per-row form of a node lowered to a call, when it has one: a vectorizer on a string column,
+/// or a stack of blocks (some sparse) of known widths.
+fn row_form(graph: &Graph, id: NodeId, native: &dyn NativeSupport) -> Option<super::ir::RowForm> {
+    let node = graph.node(id);
+    let arg_ty = |i: usize| &graph.node(node.args[i]).ty;
+    match &node.op {
+        Op::Vectorize { state } if *arg_ty(0) == Type::STR && native.native_vectorizer(*state) => {
+            Some(super::ir::RowForm::Vectorize { state: *state })
+        }
+        Op::Stack
+            if matches!(node.ty, Type::Sparse(Some(_)))
+                && (0..node.args.len()).all(|i| match arg_ty(i) {
+                    Type::Sparse(Some(_)) | Type::Dense(Some(_)) => true,
+                    Type::Column(c) => c.is_numeric(),
+                    _ => false,
+                }) =>
+        {
+            Some(super::ir::RowForm::Stack)
+        }
+        _ => None,
+    }
 }
 
 /// Builds one loop body statement by statement.

@@ -18,7 +18,8 @@ pub mod print;
 pub mod rules;
 
 pub use ir::{
-    Builder, Call, CollId, Collection, Expr, LType, Loop, LoopProgram, Merge, Origin, RowSet, Stage, Stmt, ValId,
+    Builder, Call, CollId, Collection, Expr, LType, Loop, LoopProgram, Merge, Origin, RowForm, RowSet, Stage, Stmt,
+    ValId,
 };
 pub use lower::{NativeSupport, lower};
 pub use print::print;

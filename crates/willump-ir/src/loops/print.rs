@@ -74,6 +74,8 @@ fn expr(e: &Expr) -> String {
             format!("bucketize {a} {r} [{}]", boundaries.iter().map(|b| num(*b)).collect::<Vec<_>>().join(", "))
         }
         Expr::Pack(v) => format!("pack {}", list(v)),
+        Expr::Stack(v) => format!("stack {}", list(v)),
+        Expr::Vectorize { state, a } => format!("vectorize {state} {a}"),
         Expr::Model { state, output, x } => format!("model {state} {} {x}", output.as_str()),
     }
 }
@@ -116,7 +118,8 @@ pub fn print(p: &LoopProgram) -> String {
             }
             Stage::Call(c) => {
                 let args = c.args.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ");
-                let _ = writeln!(s, "  call {} = {} {}({args})", c.out, c.node, c.op);
+                let form = if c.row_form.is_some() { " per_row" } else { "" };
+                let _ = writeln!(s, "  call {} = {} {}({args}){form}", c.out, c.node, c.op);
             }
         }
     }

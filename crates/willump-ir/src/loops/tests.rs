@@ -13,6 +13,10 @@ impl NativeSupport for AllModels {
     fn native_model(&self, _: StateId, _: bool) -> bool {
         true
     }
+
+    fn native_vectorizer(&self, _: StateId) -> bool {
+        true
+    }
 }
 
 /// a, b -> a + b -> log1p; a * 2; to_dense(both) -> model proba.
@@ -70,6 +74,9 @@ fn a_model_the_backend_cannot_see_into_is_a_call() {
     struct NoModels;
     impl NativeSupport for NoModels {
         fn native_model(&self, _: StateId, _: bool) -> bool {
+            false
+        }
+        fn native_vectorizer(&self, _: StateId) -> bool {
             false
         }
     }

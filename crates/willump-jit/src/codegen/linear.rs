@@ -13,7 +13,7 @@ use willump_ir::ModelOutput;
 use willump_ir::loops::LType;
 use willump_runtime::models::Task;
 
-use super::scalar::{BodyCx, CgVal};
+use super::scalar::{BodyCx, CgVal, SparsePart};
 use super::{ERR_NON_FINITE, mem};
 use crate::models::ModelInfo;
 
@@ -121,76 +121,142 @@ fn one_output(cx: &mut BodyCx<'_, '_>, stmt: usize, x: Value, w: Value, d: usize
     cx.b.ins().store(mem(), o, scores, 0);
 }
 
-/// Writes the `k` raw scores of a sparse row (`nnz` entries: u32 columns at `idx`, f64 values at
-/// `val`) to `scores`, as the eager scoring loop does: stored order, no skipping of zeros, then
-/// the intercept for one output; per entry, every output for `k` outputs.
-#[allow(clippy::too_many_arguments)]
+/// Writes the `k` raw scores of a sparse row made of `parts` to `scores`, as the eager scoring
+/// loop does on the stacked CSR row: entries in column order of the parts, zeros of dense parts
+/// not entries; one output sums into a running total and adds the intercept last, `k` outputs
+/// start at the intercepts. Accumulators live in scratch (`k` scores and the finiteness sum), so
+/// text parts (a Rust kernel) add to the same totals.
 pub(crate) fn emit_sparse(
     cx: &mut BodyCx<'_, '_>,
     stmt: usize,
-    idx: Value,
-    val: Value,
-    nnz: Value,
+    parts: &[SparsePart],
     w: &[f64],
     b: &[f64],
     k: usize,
     scores: Value,
 ) {
     let wp = cx.consts.f64s(w.to_vec());
-    let wv = cx.b.ins().iconst(types::I64, wp);
+    let off = cx.layout_scratch((k + 1) * 8);
+    let acc = cx.scratch_at(off);
+    for (o, &bo) in b.iter().enumerate().take(k) {
+        let init = if k == 1 { 0.0 } else { bo };
+        let v = cx.b.ins().f64const(init);
+        cx.b.ins().store(mem(), v, acc, (o * 8) as i32);
+    }
+    let zero = cx.b.ins().f64const(0.0);
+    cx.b.ins().store(mem(), zero, acc, (k * 8) as i32);
+    for part in parts {
+        match *part {
+            SparsePart::Csr { idx, val, nnz, offset } => {
+                let wv = cx.b.ins().iconst(types::I64, wp + (offset * k * 8) as i64);
+                entries_into(cx, acc, k, nnz, wv, |cx, e| {
+                    let io = cx.b.ins().ishl_imm_u(e, 2);
+                    let ip = cx.b.ins().iadd(idx, io);
+                    let j = cx.b.ins().uload32(mem(), ip, 0);
+                    let vo = cx.b.ins().ishl_imm_u(e, 3);
+                    let vp = cx.b.ins().iadd(val, vo);
+                    (j, cx.b.ins().load(types::F64, mem(), vp, 0), None)
+                });
+            }
+            SparsePart::Dense { ptr, n, offset } => {
+                let wv = cx.b.ins().iconst(types::I64, wp + (offset * k * 8) as i64);
+                let count = cx.b.ins().iconst(types::I64, n as i64);
+                entries_into(cx, acc, k, count, wv, |cx, e| {
+                    let vo = cx.b.ins().ishl_imm_u(e, 3);
+                    let vp = cx.b.ins().iadd(ptr, vo);
+                    let v = cx.b.ins().load(types::F64, mem(), vp, 0);
+                    let zero = cx.b.ins().f64const(0.0);
+                    let entry = cx.b.ins().fcmp(FloatCC::NotEqual, v, zero);
+                    (e, v, Some(entry))
+                });
+            }
+            SparsePart::Scalar { v, offset } => {
+                let wv = cx.b.ins().iconst(types::I64, wp + (offset * k * 8) as i64);
+                let one = cx.b.ins().iconst(types::I64, 1);
+                entries_into(cx, acc, k, one, wv, |cx, e| {
+                    let zero = cx.b.ins().f64const(0.0);
+                    let entry = cx.b.ins().fcmp(FloatCC::NotEqual, v, zero);
+                    (e, v, Some(entry))
+                });
+            }
+            SparsePart::Text { kernel, slot, ptr, len, valid, offset } => {
+                let addr = cx.kernels.values().find(|(i, _)| *i == kernel).map_or(0, |&(_, a)| a);
+                let kv = cx.b.ins().iconst(types::I64, addr);
+                let sp = cx.b.ins().load(types::I64, mem(), cx.scratch, slot as i32);
+                let wv = cx.b.ins().iconst(types::I64, wp + (offset * k * 8) as i64);
+                let valid = cx.b.ins().uextend(types::I64, valid);
+                let kk = cx.b.ins().iconst(types::I64, k as i64);
+                cx.call("willump_text_scores", &[kv, sp, ptr, len, valid, wv, kk, acc]);
+            }
+        }
+    }
+    let z = cx.b.ins().load(types::F64, mem(), acc, (k * 8) as i32);
+    let is_bad = cx.b.ins().fcmp(FloatCC::Unordered, z, z);
+    cx.fail_if(is_bad, stmt, ERR_NON_FINITE);
+    if k == 1 {
+        let s = cx.b.ins().load(types::F64, mem(), acc, 0);
+        let bc = cx.b.ins().f64const(b[0]);
+        let o = cx.b.ins().fadd(bc, s);
+        cx.b.ins().store(mem(), o, scores, 0);
+    } else {
+        for o in 0..k {
+            let s = cx.b.ins().load(types::F64, mem(), acc, (o * 8) as i32);
+            cx.b.ins().store(mem(), s, scores, (o * 8) as i32);
+        }
+    }
+}
+
+/// A loop over `count` entries adding `v * w[j * k + o]` to the accumulators at `acc` (and
+/// `v * 0.0` to the finiteness sum); `entry(e)` gives entry `e`'s column, value, and whether it is
+/// an entry at all (dense zeros are not).
+fn entries_into(
+    cx: &mut BodyCx<'_, '_>,
+    acc: Value,
+    k: usize,
+    count: Value,
+    w: Value,
+    entry: impl FnOnce(&mut BodyCx<'_, '_>, Value) -> (Value, Value, Option<Value>),
+) {
     let head = cx.b.create_block();
     let body = cx.b.create_block();
     let done = cx.b.create_block();
     let e = cx.b.append_block_param(head, types::I64);
-    // one output: a running sum then `b + s`; k outputs: the scores start at `b`
     let accs: Vec<Value> = (0..=k).map(|_| cx.b.append_block_param(head, types::F64)).collect();
     let outs: Vec<Value> = (0..=k).map(|_| cx.b.append_block_param(done, types::F64)).collect();
     let e0 = cx.b.ins().iconst(types::I64, 0);
     let mut init = vec![BlockArg::Value(e0)];
-    if k == 1 {
-        init.push(BlockArg::Value(cx.b.ins().f64const(0.0)));
-    } else {
-        for &bo in b {
-            init.push(BlockArg::Value(cx.b.ins().f64const(bo)));
-        }
+    for o in 0..=k {
+        init.push(BlockArg::Value(cx.b.ins().load(types::F64, mem(), acc, (o * 8) as i32)));
     }
-    init.push(BlockArg::Value(cx.b.ins().f64const(0.0)));
     cx.b.ins().jump(head, &init);
     cx.b.switch_to_block(head);
-    let end = cx.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, e, nnz);
+    let end = cx.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, e, count);
     let pass: Vec<BlockArg> = accs.iter().map(|&a| BlockArg::Value(a)).collect();
     cx.b.ins().brif(end, done, &pass, body, &[]);
     cx.b.switch_to_block(body);
-    let io = cx.b.ins().ishl_imm_u(e, 2);
-    let ip = cx.b.ins().iadd(idx, io);
-    let j = cx.b.ins().uload32(mem(), ip, 0);
-    let vo = cx.b.ins().ishl_imm_u(e, 3);
-    let vp = cx.b.ins().iadd(val, vo);
-    let v = cx.b.ins().load(types::F64, mem(), vp, 0);
+    let (j, v, is_entry) = entry(cx, e);
     let wo = cx.b.ins().imul_imm_u(j, (k * 8) as i64);
-    let wrow = cx.b.ins().iadd(wv, wo);
+    let wrow = cx.b.ins().iadd(w, wo);
     let e1 = cx.b.ins().iadd_imm_u(e, 1);
     let mut next = vec![BlockArg::Value(e1)];
-    for (o, &acc) in accs.iter().take(k).enumerate() {
-        let wo = cx.b.ins().load(types::F64, mem(), wrow, (o * 8) as i32);
-        let p = cx.b.ins().fmul(v, wo);
-        next.push(BlockArg::Value(cx.b.ins().fadd(acc, p)));
-    }
     let zero = cx.b.ins().f64const(0.0);
-    let z = cx.b.ins().fmul(v, zero);
-    next.push(BlockArg::Value(cx.b.ins().fadd(accs[k], z)));
+    for (o, &a) in accs.iter().enumerate() {
+        let p = if o < k {
+            let wv = cx.b.ins().load(types::F64, mem(), wrow, (o * 8) as i32);
+            cx.b.ins().fmul(v, wv)
+        } else {
+            cx.b.ins().fmul(v, zero)
+        };
+        let sum = cx.b.ins().fadd(a, p);
+        next.push(BlockArg::Value(match is_entry {
+            Some(c) => cx.b.ins().select(c, sum, a),
+            None => sum,
+        }));
+    }
     cx.b.ins().jump(head, &next);
     cx.b.switch_to_block(done);
-    let is_bad = cx.b.ins().fcmp(FloatCC::Unordered, outs[k], outs[k]);
-    cx.fail_if(is_bad, stmt, ERR_NON_FINITE);
-    if k == 1 {
-        let bc = cx.b.ins().f64const(b[0]);
-        let o = cx.b.ins().fadd(bc, outs[0]);
-        cx.b.ins().store(mem(), o, scores, 0);
-    } else {
-        for (o, &s) in outs.iter().take(k).enumerate() {
-            cx.b.ins().store(mem(), s, scores, (o * 8) as i32);
-        }
+    for (o, &v) in outs.iter().enumerate() {
+        cx.b.ins().store(mem(), v, acc, (o * 8) as i32);
     }
 }
 

@@ -55,6 +55,8 @@ pub(crate) enum Part {
     Indptr,
     /// CSR column indices (`u32`).
     Indices,
+    /// String offsets (`u32`, rows + 1).
+    Offsets,
 }
 
 /// One pointer of the argument array.
@@ -73,6 +75,9 @@ pub(crate) struct LoopLayout {
     pub slots: Vec<Slot>,
     /// Bytes of scratch the body needs (16-byte aligned).
     pub scratch: usize,
+    /// Text kernels the body calls: (scratch offset where the caller stores the thread's
+    /// `TextScratch` pointer, kernel index).
+    pub text: Vec<(usize, usize)>,
 }
 
 impl LoopLayout {
@@ -84,6 +89,16 @@ impl LoopLayout {
                 self.slots.len() - 1
             }
         }
+    }
+
+    /// The scratch offset of kernel `kernel`'s per-thread scratch pointer.
+    pub(crate) fn text_slot(&mut self, kernel: usize) -> usize {
+        if let Some(&(off, _)) = self.text.iter().find(|(_, k)| *k == kernel) {
+            return off;
+        }
+        let off = self.scratch(8);
+        self.text.push((off, kernel));
+        off
     }
 
     /// Reserves `bytes` of scratch (16-byte aligned) and returns its offset.
@@ -205,6 +220,7 @@ impl Jit {
         program: &LoopProgram,
         l: &Loop,
         models: &HashMap<StateId, ModelInfo>,
+        kernels: &HashMap<StateId, (usize, i64)>,
         consts: &mut ConstPool,
     ) -> Result<PendingLoop, String> {
         let sig = self.loop_signature();
@@ -235,6 +251,8 @@ impl Jit {
                 row: Value::from_u32(0),
                 fail: None,
                 tree_table: self.tree_table,
+                kernels,
+                types: HashMap::new(),
             };
             emit_loop(&mut cx, l)?;
             b.seal_all_blocks();
@@ -314,9 +332,11 @@ fn emit_loop(cx: &mut scalar::BodyCx<'_, '_>, l: &Loop) -> Result<(), String> {
     };
     cx.fail = Some(fail);
     cx.vals.clear();
+    cx.types.clear();
     for (i, s) in l.body.iter().enumerate() {
         let v = cx.stmt(i, s)?;
         cx.vals.insert(s.id, v);
+        cx.types.insert(s.id, s.ty);
     }
     for m in &l.merges {
         cx.merge(m)?;

@@ -14,15 +14,30 @@ use willump_ir::{ArithOp, BucketRule, Scalar};
 use super::{ConstPool, LoopLayout, Part, Slot, column_elem, mem, reads_source_row};
 use crate::models::{ModelCode, ModelInfo};
 
-/// A per-row value in generated code.
+/// One part of a sparse row in generated code, at column `offset` of the row.
 #[derive(Debug, Clone, Copy)]
+pub(crate) enum SparsePart {
+    /// Stored entries of a CSR row: `nnz` u32 columns at `idx`, f64 values at `val`.
+    Csr { idx: Value, val: Value, nnz: Value, offset: usize },
+    /// A dense row of `n` f64s (zeros are not entries).
+    Dense { ptr: Value, n: usize, offset: usize },
+    /// One f64 feature (missing as NaN; zero is not an entry).
+    Scalar { v: Value, offset: usize },
+    /// A text scanned by text kernel `kernel` (its thread scratch pointer at scratch `slot`).
+    Text { kernel: usize, slot: usize, ptr: Value, len: Value, valid: Value, offset: usize },
+}
+
+/// A per-row value in generated code.
+#[derive(Debug, Clone)]
 pub(crate) enum CgVal {
     /// A scalar: f64, i64 or i8 (bool) value, and an i8 validity when it may be missing.
     Scalar { v: Value, valid: Option<Value>, elem: ColumnType },
     /// A dense row of `n` f64s at `ptr`.
     Vector { ptr: Value, n: usize },
-    /// A sparse row: `nnz` column indices (u32) at `idx` and values (f64) at `val`.
-    Sparse { idx: Value, val: Value, nnz: Value },
+    /// A sparse row, never materialized: its parts, consumed by a linear model.
+    Sparse(Vec<SparsePart>),
+    /// A string: `len` bytes at `ptr`, and whether it is present (i8).
+    Str { ptr: Value, len: Value, valid: Value },
 }
 
 /// The state of generating one loop body.
@@ -34,6 +49,7 @@ pub(crate) struct BodyCx<'a, 'b> {
     pub models: &'a HashMap<StateId, ModelInfo>,
     pub helpers: &'a HashMap<&'static str, FuncRef>,
     pub vals: HashMap<ValId, CgVal>,
+    pub types: HashMap<ValId, LType>,
     pub args: Value,
     pub scratch: Value,
     /// The loop position.
@@ -42,6 +58,22 @@ pub(crate) struct BodyCx<'a, 'b> {
     pub row: Value,
     pub fail: Option<Block>,
     pub tree_table: bool,
+    /// Text kernels by vectorizer state: index, address, columns.
+    pub kernels: &'a HashMap<StateId, (usize, i64)>,
+}
+
+impl SparsePart {
+    /// The part moved `by` columns right.
+    fn shifted(self, by: usize) -> SparsePart {
+        match self {
+            SparsePart::Csr { idx, val, nnz, offset } => SparsePart::Csr { idx, val, nnz, offset: offset + by },
+            SparsePart::Dense { ptr, n, offset } => SparsePart::Dense { ptr, n, offset: offset + by },
+            SparsePart::Scalar { v, offset } => SparsePart::Scalar { v, offset: offset + by },
+            SparsePart::Text { kernel, slot, ptr, len, valid, offset } => {
+                SparsePart::Text { kernel, slot, ptr, len, valid, offset: offset + by }
+            }
+        }
+    }
 }
 
 impl BodyCx<'_, '_> {
@@ -64,7 +96,7 @@ impl BodyCx<'_, '_> {
     }
 
     fn val(&self, v: ValId) -> Result<CgVal, String> {
-        self.vals.get(&v).copied().ok_or_else(|| format!("{v} used before it is generated"))
+        self.vals.get(&v).cloned().ok_or_else(|| format!("{v} used before it is generated"))
     }
 
     /// A scalar operand as f64, with its validity.
@@ -82,7 +114,7 @@ impl BodyCx<'_, '_> {
                 };
                 Ok((x, valid))
             }
-            CgVal::Vector { .. } | CgVal::Sparse { .. } => Err(format!("{v} is a row, not a scalar")),
+            CgVal::Vector { .. } | CgVal::Sparse(_) | CgVal::Str { .. } => Err(format!("{v} is not a number")),
         }
     }
 
@@ -115,7 +147,7 @@ impl BodyCx<'_, '_> {
                 let vo = self.b.ins().ishl_imm_u(start, 3);
                 let idx = self.b.ins().iadd(indices, io);
                 let val = self.b.ins().iadd(values, vo);
-                CgVal::Sparse { idx, val, nnz }
+                CgVal::Sparse(vec![SparsePart::Csr { idx, val, nnz, offset: 0 }])
             }
             Expr::LoadRow { coll } => {
                 let Type::Dense(Some(n)) = self.program.coll(*coll).ty else {
@@ -202,6 +234,45 @@ impl BodyCx<'_, '_> {
                 let valid = self.and_valid(va, Some(not_nan));
                 CgVal::Scalar { v, valid, elem: ColumnType::I64 }
             }
+            Expr::Vectorize { state, a } => {
+                let CgVal::Str { ptr, len, valid } = self.val(*a)? else {
+                    return Err("a vectorizer reads a string".into());
+                };
+                let &(kernel, _) = self.kernels.get(state).ok_or_else(|| format!("no text kernel for {state}"))?;
+                let slot = self.layout.text_slot(kernel);
+                CgVal::Sparse(vec![SparsePart::Text { kernel, slot, ptr, len, valid, offset: 0 }])
+            }
+            Expr::Stack(parts) => {
+                let mut out = Vec::new();
+                let mut at = 0usize;
+                for &p in parts {
+                    match self.val(p)? {
+                        CgVal::Sparse(ps) => {
+                            let LType::Sparse(w) = self.ltype(p)? else { return Err("sparse part width".into()) };
+                            out.extend(ps.into_iter().map(|q| q.shifted(at)));
+                            at += w;
+                        }
+                        CgVal::Vector { ptr, n } => {
+                            out.push(SparsePart::Dense { ptr, n, offset: at });
+                            at += n;
+                        }
+                        CgVal::Scalar { .. } => {
+                            let (x, valid) = self.f64_of(p)?;
+                            let v = match valid {
+                                Some(ok) => {
+                                    let nan = self.b.ins().f64const(f64::NAN);
+                                    self.b.ins().select(ok, x, nan)
+                                }
+                                None => x,
+                            };
+                            out.push(SparsePart::Scalar { v, offset: at });
+                            at += 1;
+                        }
+                        CgVal::Str { .. } => return Err("a string is not a feature".into()),
+                    }
+                }
+                CgVal::Sparse(out)
+            }
             Expr::Pack(parts) => {
                 let LType::Vector(n) = s.ty else { return Err("pack must yield a vector".into()) };
                 let off = self.layout.scratch(n * 8);
@@ -214,7 +285,7 @@ impl BodyCx<'_, '_> {
                             self.copy_f64(dst, ptr, w);
                             at += w;
                         }
-                        CgVal::Sparse { .. } => return Err("sparse rows are not packed".into()),
+                        CgVal::Sparse(_) | CgVal::Str { .. } => return Err("only numbers are packed".into()),
                         CgVal::Scalar { .. } => {
                             let (x, valid) = self.f64_of(p)?;
                             let x = match valid {
@@ -238,8 +309,8 @@ impl BodyCx<'_, '_> {
                 let scores = self.scratch_at(off);
                 let (ptr, n) = match (self.val(*x)?, &info.code) {
                     (CgVal::Vector { ptr, n }, _) => (ptr, n),
-                    (CgVal::Sparse { idx, val, nnz }, ModelCode::Linear { w, b, k, .. }) => {
-                        super::linear::emit_sparse(self, i, idx, val, nnz, w, b, *k, scores);
+                    (CgVal::Sparse(parts), ModelCode::Linear { w, b, k, .. }) => {
+                        super::linear::emit_sparse(self, i, &parts, w, b, *k, scores);
                         return super::linear::link(self, &info, *output, scores, s.ty);
                     }
                     _ => return Err("a tree model's input must be a dense row".into()),
@@ -292,13 +363,33 @@ impl BodyCx<'_, '_> {
             ColumnType::F64 => (types::F64, 8),
             ColumnType::I64 => (types::I64, 8),
             ColumnType::Bool => (types::I8, 1),
-            ColumnType::Str => return Err(format!("string column {coll}[{column}] cannot be loaded by a loop")),
+            ColumnType::Str => return Ok(self.load_str(coll, column, idx)),
         };
         let values = self.arg(Slot::In { coll, column, part: Part::Values });
         let off = self.b.ins().imul_imm_u(idx, width);
         let p = self.b.ins().iadd(values, off);
         let v = self.b.ins().load(cty, mem(), p, 0);
         // Validity words (an all-ones table when the column has no missing values).
+        let valid = self.validity(coll, column, idx);
+        Ok(CgVal::Scalar { v, valid: Some(valid), elem })
+    }
+
+    /// A string: offsets `[idx]`, `[idx + 1]` into the column's bytes, and its validity.
+    fn load_str(&mut self, coll: CollId, column: u32, idx: Value) -> CgVal {
+        let offsets = self.arg(Slot::In { coll, column, part: Part::Offsets });
+        let data = self.arg(Slot::In { coll, column, part: Part::Values });
+        let off = self.b.ins().ishl_imm_u(idx, 2);
+        let p = self.b.ins().iadd(offsets, off);
+        let start = self.b.ins().uload32(mem(), p, 0);
+        let end = self.b.ins().uload32(mem(), p, 4);
+        let len = self.b.ins().isub(end, start);
+        let ptr = self.b.ins().iadd(data, start);
+        let valid = self.validity(coll, column, idx);
+        CgVal::Str { ptr, len, valid }
+    }
+
+    /// Bit `idx` of a column's validity words, as an i8.
+    fn validity(&mut self, coll: CollId, column: u32, idx: Value) -> Value {
         let bits = self.arg(Slot::In { coll, column, part: Part::Validity });
         let word_i = self.b.ins().ushr_imm_u(idx, 6);
         let word_off = self.b.ins().ishl_imm_u(word_i, 3);
@@ -307,8 +398,12 @@ impl BodyCx<'_, '_> {
         let bit = self.b.ins().band_imm_u(idx, 63);
         let shifted = self.b.ins().ushr(word, bit);
         let one = self.b.ins().band_imm_u(shifted, 1);
-        let valid = self.b.ins().ireduce(types::I8, one);
-        Ok(CgVal::Scalar { v, valid: Some(valid), elem })
+        self.b.ins().ireduce(types::I8, one)
+    }
+
+    /// The loop IR type of a generated value.
+    fn ltype(&self, v: ValId) -> Result<LType, String> {
+        self.types.get(&v).copied().ok_or_else(|| format!("{v} has no type"))
     }
 
     /// Copies `n` f64s from `src` to `dst`.
@@ -329,7 +424,7 @@ impl BodyCx<'_, '_> {
         let v = self.val(m.value)?;
         let (coll, column) = (m.into, m.column);
         match v {
-            CgVal::Sparse { .. } => return Err("loops do not build sparse blocks".into()),
+            CgVal::Sparse(_) | CgVal::Str { .. } => return Err("loops do not build sparse blocks or strings".into()),
             CgVal::Vector { ptr, n } => {
                 let data = self.arg(Slot::Out { coll, column, part: Part::Data });
                 let off = self.b.ins().imul_imm_u(self.k, (n * 8) as i64);

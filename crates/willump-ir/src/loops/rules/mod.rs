@@ -8,11 +8,13 @@ mod cse;
 mod dead_code;
 mod fuse_producer;
 mod fuse_siblings;
+mod inline_calls;
 
 pub use cse::Cse;
 pub use dead_code::DeadCode;
 pub use fuse_producer::FuseProducer;
 pub use fuse_siblings::FuseSiblings;
+pub use inline_calls::InlineCalls;
 
 use super::check::infer;
 use super::ir::{LType, Loop, LoopProgram, ValId};
@@ -29,7 +31,7 @@ pub trait Rule {
 
 /// The default rules, in the order the driver tries them.
 pub fn default_rules() -> Vec<Box<dyn Rule>> {
-    vec![Box::new(FuseSiblings), Box::new(FuseProducer), Box::new(Cse), Box::new(DeadCode)]
+    vec![Box::new(InlineCalls), Box::new(FuseSiblings), Box::new(FuseProducer), Box::new(Cse), Box::new(DeadCode)]
 }
 
 /// A rule that failed, or left an invalid program.

@@ -1,0 +1,151 @@
+//! The text task (all five TSVs of `../shared/data/texts`, or seeded texts without them): word
+//! 1-grams (10,000 terms) + char 2-5-grams (50,000 terms) TF-IDF into logistic regression.
+//! Batch throughput and one-document latency of the eager operators (the interpreter runs them
+//! node by node) and of the compiled pipeline, side by side in one run.
+//!
+//! ```text
+//! cargo bench --bench jit_text -- ../shared/data/texts
+//! ```
+//!
+//! Today the compiled pipeline runs the vectorizers as calls back into the eager code and only
+//! the model natively (on their sparse output); the fused native text loop is not built yet.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use willump::Pipeline;
+use willump::ir::params::text::{Analyzer, AnalyzerParams, NgramRange, TfidfVectorizerParams};
+use willump::ir::{Graph, ModelOutput, Op, StateDecl, Type};
+use willump::jit::{Cell, CompileOptions, compile};
+use willump::runtime::models::{LogisticRegressionSpec, Model};
+use willump::runtime::ops::text::TfidfVectorizer;
+use willump::runtime::state::BoundState;
+use willump::runtime::value::{Matrix, MatrixRef, StringColumn, Value};
+
+fn load(dir: Option<&std::path::Path>) -> (Vec<String>, Vec<f64>) {
+    let mut texts = Vec::new();
+    let mut labels = Vec::new();
+    if let Some(dir) = dir {
+        for f in [
+            "sms_spam.tsv",
+            "sentiment_tweets.tsv",
+            "sentiment_movies.tsv",
+            "sentiment_amazon.tsv",
+            "sentiment_nyt.tsv",
+        ] {
+            let Ok(s) = std::fs::read_to_string(dir.join(f)) else { continue };
+            for line in s.lines().skip(1) {
+                let cols: Vec<&str> = line.split('\t').collect();
+                if let (Some(l), Some(t)) = (cols.first(), cols.last()) {
+                    labels.push(if l.trim() == "1" { 1.0 } else { 0.0 });
+                    texts.push(t.to_string());
+                }
+            }
+        }
+    }
+    if texts.is_empty() {
+        let words = ["free", "call", "now", "winner", "good", "bad", "movie", "plot", "é", "😀", "great", "awful"];
+        for i in 0..20_000usize {
+            let t: Vec<&str> = (0..(8 + i % 17)).map(|j| words[(i * 7 + j * 13 + j * j) % words.len()]).collect();
+            labels.push(((i * 7) % 5 < 2) as u8 as f64);
+            texts.push(t.join(" "));
+        }
+    }
+    (texts, labels)
+}
+
+fn tfidf(analyzer: Analyzer, r: (usize, usize), max_features: usize, docs: &StringColumn) -> TfidfVectorizer {
+    let mut p = TfidfVectorizerParams::default();
+    p.count.analysis = AnalyzerParams { analyzer, ngram_range: NgramRange::new(r.0, r.1), lowercase: true };
+    p.count.max_features = Some(max_features);
+    TfidfVectorizer::fit(&p, docs).unwrap()
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn main() {
+    let dir = std::env::args().skip(1).find(|a| !a.starts_with('-')).map(std::path::PathBuf::from);
+    let (texts, labels) = load(dir.as_deref());
+    let docs = StringColumn::from_strs(&texts);
+    let n = texts.len();
+    let t = Instant::now();
+    let word = tfidf(Analyzer::Word, (1, 1), 10_000, &docs);
+    let chars = tfidf(Analyzer::Char, (2, 5), 50_000, &docs);
+    let x = match willump::runtime::api::stack_matrices(&[
+        MatrixRef::Sparse(&word.transform(&docs).unwrap()),
+        MatrixRef::Sparse(&chars.transform(&docs).unwrap()),
+    ])
+    .unwrap()
+    {
+        Matrix::Sparse(s) => s,
+        Matrix::Dense(_) => unreachable!("sparse blocks stack to a sparse matrix"),
+    };
+    let lr: Arc<dyn Model> = Arc::new(LogisticRegressionSpec::default().fit(MatrixRef::Sparse(&x), &labels).unwrap());
+    println!("jit_text: {n} documents, fitted in {:.1} s", t.elapsed().as_secs_f64());
+
+    let mut g = Graph::new("text");
+    let text = g.add_input("text", Type::STR).unwrap();
+    let mut states = Vec::new();
+    let mut state = |g: &mut Graph, s: BoundState, name: &str| {
+        let id = g.add_state(StateDecl { name: name.into(), kind: s.kind(), fingerprint: s.fingerprint() });
+        states.push(s);
+        id
+    };
+    let ws = state(&mut g, BoundState::Tfidf(Arc::new(word)), "word");
+    let cs = state(&mut g, BoundState::Tfidf(Arc::new(chars)), "chars");
+    let ms = state(&mut g, BoundState::Model(lr), "lr");
+    let w = g.add(Op::Vectorize { state: ws }, vec![text], Some("word".into())).unwrap();
+    let c = g.add(Op::Vectorize { state: cs }, vec![text], Some("chars".into())).unwrap();
+    let x = g.add(Op::Stack, vec![w, c], Some("x".into())).unwrap();
+    let out = g.add(Op::Model { state: ms, output: ModelOutput::Proba }, vec![x], Some("p".into())).unwrap();
+    g.set_output(out).unwrap();
+    let p = Pipeline::new(g, states).unwrap();
+    let inputs = [Value::from(docs.clone())];
+
+    let t = Instant::now();
+    let compiled = compile(&p, &CompileOptions { verify: false, ..CompileOptions::default() }).unwrap();
+    let compile_ms = t.elapsed().as_secs_f64() * 1e3;
+    let time = |f: &dyn Fn()| {
+        f();
+        median(
+            (0..5)
+                .map(|_| {
+                    let t = Instant::now();
+                    f();
+                    t.elapsed().as_secs_f64()
+                })
+                .collect(),
+        )
+    };
+    let interp = time(&|| {
+        p.run(&inputs).unwrap();
+    });
+    let comp = time(&|| {
+        compiled.predict_threads(&inputs, 1).unwrap();
+    });
+    let comp2 = time(&|| {
+        compiled.predict_threads(&inputs, 2).unwrap();
+    });
+    let mut out = [0.0; 2];
+    let mut lat = Vec::new();
+    for (i, d) in texts.iter().enumerate().take(3000) {
+        let t = Instant::now();
+        compiled.predict_one(&[Cell::Str(Some(d))], &mut out).unwrap();
+        if i >= 500 {
+            lat.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+    }
+    lat.sort_by(|a, b| a.total_cmp(b));
+    println!("{:<40} {:>10.0} docs/s", "interpreter (eager ops, node by node)", n as f64 / interp);
+    println!("{:<40} {:>10.0} docs/s ({:.2}x interpreter)", "compiled, 1 thread", n as f64 / comp, interp / comp);
+    println!("{:<40} {:>10.0} docs/s ({:.2}x one thread)", "compiled, 2 threads", n as f64 / comp2, comp / comp2);
+    println!(
+        "compiled one document per call: p50 {:.1} us, p99 {:.1} us; compile {compile_ms:.1} ms\n{}",
+        lat[lat.len() / 2],
+        lat[lat.len() * 99 / 100],
+        compiled.report()
+    );
+}

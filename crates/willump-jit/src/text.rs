@@ -1,0 +1,353 @@
+//! The text kernel a compiled loop calls once per row and vectorizer: it scans the row's text,
+//! looks every term up in a vocabulary table built once at compile time, counts the terms of the
+//! row in reused scratch (no allocation), weights them (binary, sublinear tf, idf) and normalizes
+//! (L1 / L2), and adds each term's value times the linear model's weights straight into the
+//! row's scores. No token list, n-gram list or sparse row is materialized.
+//!
+//! Terms are exactly the eager analyzer's (`willump_runtime::ops::text`): ASCII text takes a fast
+//! scan written here (lowercase, Python's ASCII `\w` and whitespace classes, whitespace
+//! collapsing, word / char / char_wb n-grams); any other text goes through the eager
+//! `TermAnalyzer` itself. A lookup hashes the term's bytes and always compares the bytes.
+//!
+//! Floating-point order: values are summed in the order terms were first seen in the row, not
+//! in column order as the eager vectorizer does, so scores agree with the interpreter to rounding
+//! (about 1e-15 relative), not bit for bit.
+
+use willump_ir::params::text::{Analyzer, AnalyzerParams, Norm};
+use willump_runtime::ops::text::{TermAnalyzer, is_space_char, is_word_char};
+use willump_runtime::state::BoundState;
+
+/// A vocabulary laid out for lookups: open addressing over 16-byte slots (hash tag, column, term
+/// offset, term length), terms back to back in one arena.
+#[derive(Debug)]
+pub(crate) struct TermTable {
+    slots: Vec<[u32; 4]>,
+    arena: Vec<u8>,
+    mask: usize,
+    hash_mask: u64,
+}
+
+const EMPTY: u32 = u32::MAX;
+
+/// Hash of a term's bytes: 8-byte words folded with a multiply (not cryptographic; inputs that
+/// collide only slow lookups down, they never change an answer: bytes are always compared).
+#[inline(always)]
+fn hash(b: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = (b.len() as u64).wrapping_mul(K);
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+        h = (h ^ w).wrapping_mul(K).rotate_left(29);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut w = [0u8; 8];
+        w[..rest.len()].copy_from_slice(rest);
+        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
+    }
+    h ^ (h >> 32)
+}
+
+impl TermTable {
+    /// The table of `terms` (term `i` is column `i`), hashes cut to `hash_bits` bits (64 in use;
+    /// tests cut them to force collisions).
+    pub(crate) fn new<'a>(terms: impl ExactSizeIterator<Item = &'a str>, hash_bits: u32) -> TermTable {
+        let n = terms.len();
+        let size = (2 * n.max(1)).next_power_of_two();
+        let hash_mask = if hash_bits >= 64 { u64::MAX } else { (1u64 << hash_bits) - 1 };
+        let mut t = TermTable { slots: vec![[EMPTY, 0, 0, 0]; size], arena: Vec::new(), mask: size - 1, hash_mask };
+        for (col, term) in terms.enumerate() {
+            let h = hash(term.as_bytes()) & hash_mask;
+            let mut i = h as usize & t.mask;
+            while t.slots[i][0] != EMPTY {
+                i = (i + 1) & t.mask;
+            }
+            t.slots[i] = [h as u32 & 0x7FFF_FFFF, col as u32, t.arena.len() as u32, term.len() as u32];
+            t.arena.extend_from_slice(term.as_bytes());
+        }
+        t
+    }
+
+    /// The column of `term`, if it is in the vocabulary.
+    #[inline(always)]
+    pub(crate) fn get(&self, term: &[u8]) -> Option<u32> {
+        let h = hash(term) & self.hash_mask;
+        let tag = h as u32 & 0x7FFF_FFFF;
+        let mut i = h as usize & self.mask;
+        loop {
+            let [stag, col, start, len] = self.slots[i];
+            if stag == EMPTY {
+                return None;
+            }
+            if stag == tag
+                && len as usize == term.len()
+                && &self.arena[start as usize..start as usize + len as usize] == term
+            {
+                return Some(col);
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+
+    /// Bytes held.
+    pub(crate) fn bytes(&self) -> usize {
+        self.slots.len() * 16 + self.arena.len()
+    }
+}
+
+/// A compiled vectorizer: how to cut terms, the vocabulary table, and the weighting.
+#[derive(Debug)]
+pub(crate) struct TextKernel {
+    params: AnalyzerParams,
+    table: TermTable,
+    n_cols: usize,
+    binary: bool,
+    sublinear: bool,
+    idf: Option<Vec<f64>>,
+    norm: Option<Norm>,
+}
+
+impl TextKernel {
+    /// The kernel of a count or TF-IDF vectorizer (`None` for other state).
+    pub(crate) fn of(s: &BoundState, hash_bits: u32) -> Option<TextKernel> {
+        match s {
+            BoundState::Tfidf(v) => {
+                let p = v.params();
+                Some(TextKernel {
+                    params: p.count.analysis.clone(),
+                    table: TermTable::new(v.vocabulary().terms(), hash_bits),
+                    n_cols: v.vocabulary().len(),
+                    binary: p.count.binary,
+                    sublinear: p.sublinear_tf,
+                    idf: v.idf().map(<[f64]>::to_vec),
+                    norm: p.norm,
+                })
+            }
+            BoundState::Count(v) => Some(TextKernel {
+                params: v.params().analysis.clone(),
+                table: TermTable::new(v.vocabulary().terms(), hash_bits),
+                n_cols: v.vocabulary().len(),
+                binary: v.params().binary,
+                sublinear: false,
+                idf: None,
+                norm: None,
+            }),
+            _ => None,
+        }
+    }
+
+    /// Bytes of tables held.
+    pub(crate) fn bytes(&self) -> usize {
+        self.table.bytes() + self.idf.as_ref().map_or(0, |v| v.len() * 8)
+    }
+
+    /// Scratch for one thread.
+    pub(crate) fn scratch(&self) -> Result<TextScratch, String> {
+        Ok(TextScratch {
+            counts: vec![0; self.n_cols],
+            touched: Vec::new(),
+            vals: Vec::new(),
+            buf: Vec::new(),
+            join: Vec::new(),
+            tokens: Vec::new(),
+            analyzer: TermAnalyzer::new(&self.params).map_err(|e| e.to_string())?,
+        })
+    }
+
+    /// Counts the terms of `text` into `s`.
+    fn count(&self, text: &str, s: &mut TextScratch) {
+        let TextScratch { counts, touched, buf, join, tokens, analyzer, .. } = s;
+        let mut add = |term: &[u8]| {
+            if let Some(col) = self.table.get(term) {
+                let c = &mut counts[col as usize];
+                if *c == 0 {
+                    touched.push(col);
+                }
+                *c += 1;
+            }
+        };
+        if !text.is_ascii() {
+            let terms = analyzer.analyze(text);
+            for k in 0..terms.len() {
+                add(terms.get(k).as_bytes());
+            }
+            return;
+        }
+        let bytes = text.as_bytes();
+        let lower = self.params.lowercase;
+        let (min_n, max_n) = (self.params.ngram_range.min_n, self.params.ngram_range.max_n);
+        buf.clear();
+        match self.params.analyzer {
+            Analyzer::Word => {
+                buf.extend(bytes.iter().map(|&b| if lower { b.to_ascii_lowercase() } else { b }));
+                tokens.clear();
+                let mut i = 0;
+                while i < buf.len() {
+                    if !is_word_char(buf[i] as char) {
+                        i += 1;
+                        continue;
+                    }
+                    let start = i;
+                    while i < buf.len() && is_word_char(buf[i] as char) {
+                        i += 1;
+                    }
+                    if i - start >= 2 {
+                        tokens.push((start as u32, i as u32));
+                    }
+                }
+                for n in min_n..=max_n.min(tokens.len()) {
+                    for w in tokens.windows(n) {
+                        if n == 1 {
+                            add(&buf[w[0].0 as usize..w[0].1 as usize]);
+                        } else {
+                            join.clear();
+                            for (k, &(a, b)) in w.iter().enumerate() {
+                                if k > 0 {
+                                    join.push(b' ');
+                                }
+                                join.extend_from_slice(&buf[a as usize..b as usize]);
+                            }
+                            add(join);
+                        }
+                    }
+                }
+            }
+            Analyzer::Char => {
+                // runs of two or more whitespace characters become one space
+                let mut i = 0;
+                while i < bytes.len() {
+                    let b = bytes[i];
+                    if is_space_char(b as char) {
+                        let start = i;
+                        while i < bytes.len() && is_space_char(bytes[i] as char) {
+                            i += 1;
+                        }
+                        if i - start >= 2 {
+                            buf.push(b' ');
+                        } else {
+                            buf.push(b);
+                        }
+                    } else {
+                        buf.push(if lower { b.to_ascii_lowercase() } else { b });
+                        i += 1;
+                    }
+                }
+                for n in min_n..=max_n.min(buf.len()) {
+                    for w in buf.windows(n) {
+                        add(w);
+                    }
+                }
+            }
+            Analyzer::CharWb => {
+                let mut i = 0;
+                while i < bytes.len() {
+                    if is_space_char(bytes[i] as char) {
+                        i += 1;
+                        continue;
+                    }
+                    let start = i;
+                    while i < bytes.len() && !is_space_char(bytes[i] as char) {
+                        i += 1;
+                    }
+                    join.clear();
+                    join.push(b' ');
+                    join.extend(bytes[start..i].iter().map(|&b| if lower { b.to_ascii_lowercase() } else { b }));
+                    join.push(b' ');
+                    let len = join.len();
+                    let short_max = max_n.min(len - 1);
+                    for n in min_n..=short_max {
+                        for w in join.windows(n) {
+                            add(w);
+                        }
+                    }
+                    if max_n >= len {
+                        add(join);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds the row's contribution to a linear model's scores: for every term value `v_j` (after
+    /// weighting and normalization) `acc[o] += v_j * w[j * k + o]`, and `acc[k] += v_j * 0.0` (a
+    /// NaN there flags a non-finite value).
+    fn add_scores(&self, text: Option<&str>, s: &mut TextScratch, w: &[f64], k: usize, acc: &mut [f64]) {
+        let Some(text) = text else { return };
+        self.count(text, s);
+        let TextScratch { counts, touched, vals, .. } = s;
+        vals.clear();
+        let mut sum = 0.0;
+        for &col in touched.iter() {
+            let c = std::mem::take(&mut counts[col as usize]);
+            let mut v = if self.binary { 1.0 } else { c as f64 };
+            if self.sublinear {
+                v = v.ln() + 1.0;
+            }
+            if let Some(idf) = &self.idf {
+                v *= idf[col as usize];
+            }
+            match self.norm {
+                Some(Norm::L2) => sum += v * v,
+                Some(Norm::L1) => sum += v.abs(),
+                None => {}
+            }
+            vals.push(v);
+        }
+        if self.norm == Some(Norm::L2) {
+            sum = sum.sqrt();
+        }
+        for (&col, &v) in touched.iter().zip(vals.iter()) {
+            let v = if self.norm.is_some() && sum != 0.0 { v / sum } else { v };
+            let row = &w[col as usize * k..(col as usize + 1) * k];
+            for (a, &wo) in acc.iter_mut().zip(row) {
+                *a += v * wo;
+            }
+            acc[k] += v * 0.0;
+        }
+        touched.clear();
+    }
+}
+
+/// One thread's reused buffers for one text kernel.
+#[derive(Debug)]
+pub(crate) struct TextScratch {
+    counts: Vec<u32>,
+    touched: Vec<u32>,
+    vals: Vec<f64>,
+    buf: Vec<u8>,
+    join: Vec<u8>,
+    tokens: Vec<(u32, u32)>,
+    analyzer: TermAnalyzer,
+}
+
+/// The helper compiled loops call: adds one row's text contribution to a linear model's `k`
+/// accumulators (and the finiteness flag `acc[k]`). `w` points at the weights of the
+/// vectorizer's first column, feature-major.
+///
+/// # Safety
+/// `kernel` and `scratch` point to live objects (the scratch used by one thread at a time);
+/// `text..text + len` is valid UTF-8 when `valid != 0`; `w` holds `n_cols * k` weights; `acc`
+/// holds `k + 1` values.
+pub unsafe extern "C" fn willump_text_scores(
+    kernel: *const TextKernel,
+    scratch: *mut TextScratch,
+    text: *const u8,
+    len: u64,
+    valid: u64,
+    w: *const f64,
+    k: u64,
+    acc: *mut f64,
+) {
+    // SAFETY: the caller's contract; the compiled loop passes a checked string column's row
+    // (UTF-8 checked when the column was built) and buffers the compiled program owns.
+    unsafe {
+        let kernel = &*kernel;
+        let s = &mut *scratch;
+        let text = (valid != 0).then(|| std::str::from_utf8_unchecked(std::slice::from_raw_parts(text, len as usize)));
+        let k = k as usize;
+        let w = std::slice::from_raw_parts(w, kernel.n_cols * k);
+        let acc = std::slice::from_raw_parts_mut(acc, k + 1);
+        kernel.add_scores(text, s, w, k, acc);
+    }
+}
