@@ -92,6 +92,7 @@ fn linear_model_on_vectorizer_output_is_native() {
         let c = compile(&p, &CompileOptions::default()).unwrap();
         let r = c.report();
         assert!(r.native_nodes.iter().any(|n| n.contains("model")), "{r}");
+        assert!(r.callback_nodes.is_empty(), "{r}");
         // the vectorizers and the stack run inside the model's loop: one native stage
         assert_eq!(r.stages.len(), 1, "{r}");
         assert!(r.final_loops().contains("vectorize"), "{r}");

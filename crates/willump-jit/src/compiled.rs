@@ -54,13 +54,18 @@ fn build(pipeline: &Pipeline, wanted: &[NodeId], rows: RowSet, opts: &CompileOpt
     let graph = pipeline.graph();
     let natives = Natives { states: pipeline.states() };
     let mut lp = loops::lower(graph, wanted, rows, &natives).map_err(|e| Error::op("compile", e))?;
-    let (native, callbacks) = coverage(&lp);
+    let lowered_nodes = lowered(&lp);
     let rules: Vec<Box<dyn loops::Rule>> = if opts.fuse {
         loops::default_rules()
     } else {
         vec![Box::new(loops::rules::Cse), Box::new(loops::rules::DeadCode)]
     };
     let trace: Vec<Snapshot> = loops::optimize(&mut lp, &rules).map_err(|e| Error::op("compile", e.to_string()))?;
+    // after the rules: the calls left run through Rust, everything else (calls inlined into loops
+    // included) is native
+    let callbacks: Vec<NodeId> =
+        lp.stages.iter().filter_map(|s| if let Stage::Call(c) = s { Some(c.node) } else { None }).collect();
+    let native: Vec<NodeId> = lowered_nodes.into_iter().filter(|n| !callbacks.contains(n)).collect();
     let mut models = HashMap::new();
     let mut kernels: Vec<Box<TextKernel>> = Vec::new();
     let mut kernel_of: HashMap<willump_ir::StateId, (usize, i64)> = HashMap::new();
@@ -149,16 +154,16 @@ fn describe(p: &Pipeline, n: NodeId) -> String {
     format!("{n} {} ({})", p.graph().node(n).op.name(), p.graph().display_name(n))
 }
 
-/// Which nodes lowered to loops and which to calls.
-fn coverage(lp: &LoopProgram) -> (Vec<NodeId>, Vec<NodeId>) {
-    let (mut native, mut calls) = (Vec::new(), Vec::new());
+/// The nodes a lowered program computes (as loops or calls), in order.
+fn lowered(lp: &LoopProgram) -> Vec<NodeId> {
+    let mut out = Vec::new();
     for s in &lp.stages {
         match s {
-            Stage::Loop(l) => native.extend(l.writes().iter().filter_map(|c| lp.coll(*c).node)),
-            Stage::Call(c) => calls.push(c.node),
+            Stage::Loop(l) => out.extend(l.writes().iter().filter_map(|c| lp.coll(*c).node)),
+            Stage::Call(c) => out.push(c.node),
         }
     }
-    (native, calls)
+    out
 }
 
 /// A pipeline compiled to native code.

@@ -133,7 +133,10 @@ pub fn run(program: &LoopProgram, pipeline: &Pipeline, inputs: &[Value], rows: O
                                     BoundState::Tfidf(v) => v.transform(&col)?,
                                     BoundState::Count(v) => v.transform(&col)?,
                                     _ => {
-                                        return Err(Error::op("loop evaluator", format!("{state} is not a vectorizer")));
+                                        return Err(Error::op(
+                                            "loop evaluator",
+                                            format!("{state} is not a vectorizer"),
+                                        ));
                                     }
                                 };
                                 let (i, v) = m.row(0);

@@ -17,74 +17,132 @@ use willump_ir::params::text::{Analyzer, AnalyzerParams, Norm};
 use willump_runtime::ops::text::{TermAnalyzer, is_space_char, is_word_char};
 use willump_runtime::state::BoundState;
 
-/// A vocabulary laid out for lookups: open addressing over 16-byte slots (hash tag, column, term
-/// offset, term length), terms back to back in one arena.
+/// A vocabulary laid out for lookups: open addressing over a dense array of 8-byte keys (kept
+/// at most half full), with each slot's column and arena span beside it. A term of at most 7
+/// bytes is its own key (its bytes and its length in the top byte), so a hit is one compare of
+/// the whole term; a longer term's key is its hash with the top byte 0xFF (never a short key),
+/// confirmed by comparing its bytes with the arena. Either way the bytes decide, never the hash.
 #[derive(Debug)]
 pub(crate) struct TermTable {
-    slots: Vec<[u32; 4]>,
+    keys: Vec<u64>,
+    /// Per slot: column, arena offset, length.
+    vals: Vec<[u32; 3]>,
     arena: Vec<u8>,
     mask: usize,
+    /// Cuts the probe hash (64 bits in use; tests cut it to force collisions).
     hash_mask: u64,
 }
 
-const EMPTY: u32 = u32::MAX;
+/// The key of an empty slot (no term packs to it: a short key's top byte is at most 7, a long
+/// key's is 0xFF with a hash that is never all ones below).
+const EMPTY: u64 = u64::MAX;
+const K0: u64 = 0x9E37_79B9_7F4A_7C15;
+const K1: u64 = 0xD6E8_FEB8_6659_FD93;
 
-/// Hash of a term's bytes: 8-byte words folded with a multiply (not cryptographic; inputs that
-/// collide only slow lookups down, they never change an answer: bytes are always compared).
+/// Masks keeping the low `n` bytes of a word, for `n` in `0..8`.
+const BYTE_MASKS: [u64; 8] =
+    [0, 0xFF, 0xFFFF, 0xFF_FFFF, 0xFFFF_FFFF, 0xFF_FFFF_FFFF, 0xFFFF_FFFF_FFFF, 0xFF_FFFF_FFFF_FFFF];
+
+/// A short term (at most 7 bytes) packed into its key.
 #[inline(always)]
-fn hash(b: &[u8]) -> u64 {
-    const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut h = (b.len() as u64).wrapping_mul(K);
+fn pack(b: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w[..b.len()].copy_from_slice(b);
+    u64::from_le_bytes(w) | (b.len() as u64) << 56
+}
+
+/// The probe hash of a key.
+#[inline(always)]
+fn mix(key: u64) -> u64 {
+    let p = ((key ^ K0) as u128).wrapping_mul(K1 as u128);
+    (p as u64) ^ ((p >> 64) as u64)
+}
+
+/// Hash of a long term's bytes: 8-byte words folded with a multiply.
+#[inline]
+fn hash_bytes(b: &[u8]) -> u64 {
+    let mut h = (b.len() as u64).wrapping_mul(K0);
     let mut chunks = b.chunks_exact(8);
     for c in &mut chunks {
         let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
-        h = (h ^ w).wrapping_mul(K).rotate_left(29);
+        h = mix(h ^ w);
     }
     let rest = chunks.remainder();
     if !rest.is_empty() {
         let mut w = [0u8; 8];
         w[..rest.len()].copy_from_slice(rest);
-        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
+        h = mix(h ^ u64::from_le_bytes(w));
     }
-    h ^ (h >> 32)
+    h
+}
+
+/// The key of a term of 8 bytes or more.
+#[inline]
+fn long_key(b: &[u8]) -> u64 {
+    (hash_bytes(b) & 0x00FF_FFFF_FFFF_FFFE) | 0xFF << 56
 }
 
 impl TermTable {
-    /// The table of `terms` (term `i` is column `i`), hashes cut to `hash_bits` bits (64 in use;
-    /// tests cut them to force collisions).
+    /// The table of `terms` (term `i` is column `i`).
     pub(crate) fn new<'a>(terms: impl ExactSizeIterator<Item = &'a str>, hash_bits: u32) -> TermTable {
         let n = terms.len();
         let size = (2 * n.max(1)).next_power_of_two();
         let hash_mask = if hash_bits >= 64 { u64::MAX } else { (1u64 << hash_bits) - 1 };
-        let mut t = TermTable { slots: vec![[EMPTY, 0, 0, 0]; size], arena: Vec::new(), mask: size - 1, hash_mask };
+        let mut t = TermTable {
+            keys: vec![EMPTY; size],
+            vals: vec![[0; 3]; size],
+            arena: Vec::new(),
+            mask: size - 1,
+            hash_mask,
+        };
         for (col, term) in terms.enumerate() {
-            let h = hash(term.as_bytes()) & hash_mask;
-            let mut i = h as usize & t.mask;
-            while t.slots[i][0] != EMPTY {
+            let b = term.as_bytes();
+            let key = if b.len() <= 7 { pack(b) } else { long_key(b) };
+            let mut i = (mix(key) & hash_mask) as usize & t.mask;
+            while t.keys[i] != EMPTY {
                 i = (i + 1) & t.mask;
             }
-            t.slots[i] = [h as u32 & 0x7FFF_FFFF, col as u32, t.arena.len() as u32, term.len() as u32];
-            t.arena.extend_from_slice(term.as_bytes());
+            t.keys[i] = key;
+            t.vals[i] = [col as u32, t.arena.len() as u32, b.len() as u32];
+            t.arena.extend_from_slice(b);
         }
         t
+    }
+
+    /// The column of the short term packed in `key`.
+    #[inline(always)]
+    pub(crate) fn get_short(&self, key: u64) -> Option<u32> {
+        let mut i = (mix(key) & self.hash_mask) as usize & self.mask;
+        loop {
+            let k = self.keys[i];
+            if k == key {
+                return Some(self.vals[i][0]);
+            }
+            if k == EMPTY {
+                return None;
+            }
+            i = (i + 1) & self.mask;
+        }
     }
 
     /// The column of `term`, if it is in the vocabulary.
     #[inline(always)]
     pub(crate) fn get(&self, term: &[u8]) -> Option<u32> {
-        let h = hash(term) & self.hash_mask;
-        let tag = h as u32 & 0x7FFF_FFFF;
-        let mut i = h as usize & self.mask;
+        if term.len() <= 7 {
+            return self.get_short(pack(term));
+        }
+        let key = long_key(term);
+        let mut i = (mix(key) & self.hash_mask) as usize & self.mask;
         loop {
-            let [stag, col, start, len] = self.slots[i];
-            if stag == EMPTY {
+            let k = self.keys[i];
+            if k == EMPTY {
                 return None;
             }
-            if stag == tag
-                && len as usize == term.len()
-                && &self.arena[start as usize..start as usize + len as usize] == term
-            {
-                return Some(col);
+            if k == key {
+                let [col, start, len] = self.vals[i];
+                if &self.arena[start as usize..(start + len) as usize] == term {
+                    return Some(col);
+                }
             }
             i = (i + 1) & self.mask;
         }
@@ -92,7 +150,7 @@ impl TermTable {
 
     /// Bytes held.
     pub(crate) fn bytes(&self) -> usize {
-        self.slots.len() * 16 + self.arena.len()
+        self.keys.len() * 20 + self.arena.len()
     }
 }
 
@@ -158,19 +216,25 @@ impl TextKernel {
     /// Counts the terms of `text` into `s`.
     fn count(&self, text: &str, s: &mut TextScratch) {
         let TextScratch { counts, touched, buf, join, tokens, analyzer, .. } = s;
-        let mut add = |term: &[u8]| {
-            if let Some(col) = self.table.get(term) {
-                let c = &mut counts[col as usize];
-                if *c == 0 {
-                    touched.push(col);
-                }
-                *c += 1;
+        let table = &self.table;
+        let mut add_col = |col: u32| {
+            let c = &mut counts[col as usize];
+            if *c == 0 {
+                touched.push(col);
             }
+            *c += 1;
         };
+        macro_rules! add {
+            ($term:expr) => {
+                if let Some(col) = table.get($term) {
+                    add_col(col);
+                }
+            };
+        }
         if !text.is_ascii() {
             let terms = analyzer.analyze(text);
             for k in 0..terms.len() {
-                add(terms.get(k).as_bytes());
+                add!(terms.get(k).as_bytes());
             }
             return;
         }
@@ -199,7 +263,7 @@ impl TextKernel {
                 for n in min_n..=max_n.min(tokens.len()) {
                     for w in tokens.windows(n) {
                         if n == 1 {
-                            add(&buf[w[0].0 as usize..w[0].1 as usize]);
+                            add!(&buf[w[0].0 as usize..w[0].1 as usize]);
                         } else {
                             join.clear();
                             for (k, &(a, b)) in w.iter().enumerate() {
@@ -208,7 +272,7 @@ impl TextKernel {
                                 }
                                 join.extend_from_slice(&buf[a as usize..b as usize]);
                             }
-                            add(join);
+                            add!(join);
                         }
                     }
                 }
@@ -233,9 +297,21 @@ impl TextKernel {
                         i += 1;
                     }
                 }
-                for n in min_n..=max_n.min(buf.len()) {
-                    for w in buf.windows(n) {
-                        add(w);
+                let len = buf.len();
+                buf.extend_from_slice(&[0; 8]);
+                for n in min_n..=max_n.min(len) {
+                    if n <= 7 {
+                        // each window read as one word, masked to its bytes: its key directly
+                        for i in 0..=len - n {
+                            let w = u64::from_le_bytes(buf[i..i + 8].try_into().expect("padded"));
+                            if let Some(col) = self.table.get_short(w & BYTE_MASKS[n] | (n as u64) << 56) {
+                                add_col(col);
+                            }
+                        }
+                    } else {
+                        for w in buf[..len].windows(n) {
+                            add!(w);
+                        }
                     }
                 }
             }
@@ -258,11 +334,11 @@ impl TextKernel {
                     let short_max = max_n.min(len - 1);
                     for n in min_n..=short_max {
                         for w in join.windows(n) {
-                            add(w);
+                            add!(w);
                         }
                     }
                     if max_n >= len {
-                        add(join);
+                        add!(join);
                     }
                 }
             }
