@@ -39,10 +39,6 @@ const EMPTY: u64 = u64::MAX;
 const K0: u64 = 0x9E37_79B9_7F4A_7C15;
 const K1: u64 = 0xD6E8_FEB8_6659_FD93;
 
-/// Masks keeping the low `n` bytes of a word, for `n` in `0..8`.
-const BYTE_MASKS: [u64; 8] =
-    [0, 0xFF, 0xFFFF, 0xFF_FFFF, 0xFFFF_FFFF, 0xFF_FFFF_FFFF, 0xFFFF_FFFF_FFFF, 0xFF_FFFF_FFFF_FFFF];
-
 /// A short term (at most 7 bytes) packed into its key.
 #[inline(always)]
 fn pack(b: &[u8]) -> u64 {
@@ -302,9 +298,10 @@ impl TextKernel {
                 for n in min_n..=max_n.min(len) {
                     if n <= 7 {
                         // each window read as one word, masked to its bytes: its key directly
+                        let mask = (1u64 << (8 * n)) - 1;
                         for i in 0..=len - n {
                             let w = u64::from_le_bytes(buf[i..i + 8].try_into().expect("padded"));
-                            if let Some(col) = self.table.get_short(w & BYTE_MASKS[n] | (n as u64) << 56) {
+                            if let Some(col) = self.table.get_short(w & mask | (n as u64) << 56) {
                                 add_col(col);
                             }
                         }
