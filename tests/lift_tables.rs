@@ -136,7 +136,7 @@ fn ir_and_groups_follow_the_joins() {
     // The model used as a feature is its own group, with the airport join inside it.
     let geo = &groups.groups[3];
     assert!(geo.nodes.iter().any(|n| matches!(p.graph().node(*n).op, willump::ir::Op::LeftJoin { .. })));
-    assert_eq!(geo.columns, Some(vec![3..5]));
+    assert_eq!(geo.columns, Some(std::iter::once(3..5).collect()));
     println!("{ir}\n{}", groups.to_text(p.graph()));
 }
 

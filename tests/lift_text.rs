@@ -131,7 +131,7 @@ fn ir_and_groups() {
     assert_eq!(groups.groups[0].name, "w");
     assert_eq!(groups.groups[1].name, "c");
     let nw = word.vocabulary().len();
-    assert_eq!(groups.groups[0].columns, Some(vec![0..nw]));
+    assert_eq!(groups.groups[0].columns, Some(std::iter::once(0..nw).collect()));
 }
 
 #[test]

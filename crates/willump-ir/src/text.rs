@@ -53,11 +53,11 @@ pub fn unquote(s: &str) -> Option<String> {
     cur.at_end().then_some(v)
 }
 
-/// Splits `s` at `sep` where it is outside quotes and brackets.
-pub fn split_top_level(s: &str, sep: char) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let (mut depth, mut in_str, mut escaped, mut start) = (0i32, false, false, 0);
-    for (i, c) in s.char_indices() {
+/// The characters of `s` that are outside quoted strings (the quotes excluded), with
+/// their byte offsets: the one place that knows the string-escape rules of the text form.
+fn outside_strings(s: &str) -> impl Iterator<Item = (usize, char)> + '_ {
+    let (mut in_str, mut escaped) = (false, false);
+    s.char_indices().filter(move |&(_, c)| {
         if in_str {
             match (escaped, c) {
                 (true, _) => escaped = false,
@@ -65,10 +65,20 @@ pub fn split_top_level(s: &str, sep: char) -> Vec<&str> {
                 (false, '"') => in_str = false,
                 _ => {}
             }
-            continue;
+            false
+        } else {
+            in_str = c == '"';
+            !in_str
         }
+    })
+}
+
+/// Splits `s` at `sep` where it is outside quotes and brackets.
+pub fn split_top_level(s: &str, sep: char) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0i32, 0);
+    for (i, c) in outside_strings(s) {
         match c {
-            '"' => in_str = true,
             '(' | '[' | '{' | '<' => depth += 1,
             ')' | ']' | '}' | '>' => depth -= 1,
             c if c == sep && depth == 0 => {
@@ -378,23 +388,10 @@ pub fn parse(text: &str) -> Result<Graph, IrError> {
 }
 
 fn strip_comment(line: &str) -> &str {
-    let mut in_str = false;
-    let mut escaped = false;
-    for (i, c) in line.char_indices() {
-        if in_str {
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => in_str = false,
-                _ => {}
-            }
-        } else if c == '"' {
-            in_str = true;
-        } else if c == ';' {
-            return &line[..i];
-        }
+    match outside_strings(line).find(|&(_, c)| c == ';') {
+        Some((i, _)) => &line[..i],
+        None => line,
     }
-    line
 }
 
 /// A character cursor over one line.

@@ -43,7 +43,7 @@ pub enum ParamKind {
     /// A per-row column; the borrowed type `T` of `&T`.
     Row {
         /// The column type behind the reference.
-        inner: Type,
+        inner: Box<Type>,
     },
     /// Fitted state (a vectorizer, a side table, a model, a user value).
     State,

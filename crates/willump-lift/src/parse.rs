@@ -82,7 +82,7 @@ pub fn parse_pipeline(mut item: ItemFn, opts: Options) -> syn::Result<PipelineFn
         let is_row = pt.attrs.len() != before;
         let kind = if is_row {
             match &*pt.ty {
-                Type::Reference(r) if r.mutability.is_none() => ParamKind::Row { inner: (*r.elem).clone() },
+                Type::Reference(r) if r.mutability.is_none() => ParamKind::Row { inner: r.elem.clone() },
                 other => {
                     return err(
                         other,

@@ -4,6 +4,13 @@
 //! Only the nodes the requested outputs depend on run, and each intermediate value is dropped
 //! right after its last use. Errors from an operator name the op and the IR value (the user's
 //! `let` name) at fault.
+//!
+//! Equality with the eager function: every op runs the same eager implementation the user's
+//! call runs (`crate::api` and this file call the same `crate::ops` functions, in the same
+//! order, on the same values), so results are bit-identical, floating point included; the
+//! tests compare them through `Debug`, which prints every f64 exactly. The only differences
+//! are in error messages, which name the pipeline's values (`lower`, `x`) here and the
+//! function's parameters (`x`, `a`) in the eager library.
 
 use willump_ir::{Graph, ModelOutput, Node, NodeId, Op};
 

@@ -249,14 +249,14 @@ fn register_ops(r: &mut Registry) {
     }
     macro_rules! vectorizer {
         ($t:ty, $variant:ident, $kind:literal) => {
-            method!($t, "transform", |recv, a| {
-                let (name, v) = state::<$t>(recv)?;
-                with_state(Op::Vectorize { state: STATE }, vec![c_one(a)?], name, $kind, BoundState::$variant(v))
-            });
-            method!($t, "transform_tokens", |recv, a| {
-                let (name, v) = state::<$t>(recv)?;
-                with_state(Op::Vectorize { state: STATE }, vec![c_one(a)?], name, $kind, BoundState::$variant(v))
-            });
+            // `transform` takes text, `transform_tokens` tokens: one op, typed by its input.
+            for m in ["transform", "transform_tokens"] {
+                r.add_method(TypeId::of::<$t>(), m, |recv: &Arg, a: &[Arg]| -> Result<Option<Lifted>> {
+                    let Some((name, v)) = state::<$t>(recv) else { return Ok(None) };
+                    let Some(x) = c_one(a) else { return Ok(None) };
+                    with_state(Op::Vectorize { state: STATE }, vec![x], name, $kind, BoundState::$variant(v))
+                });
+            }
         };
     }
     fn c_one(a: &[Arg]) -> Option<NodeId> {

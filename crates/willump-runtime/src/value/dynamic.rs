@@ -208,22 +208,6 @@ value_from!(
     TokenColumn => Value::Tokens,
 );
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn known_types_are_not_opaque() {
-        assert_eq!(Value::from_any(StringColumn::from_strs(&["a"])).ir_type(), Type::STR);
-        assert_eq!(Value::from_any(vec![1.0, 2.0]).ir_type(), Type::F64);
-        assert_eq!(Value::from_any(Matrix::Dense(Array2::zeros((2, 3)))).ir_type(), Type::Dense(Some(3)));
-        let o = Value::from_any((1u8, "x"));
-        assert!(matches!(o.ir_type(), Type::Opaque(n) if n.contains("u8")));
-        assert!(o.take_rows(&[0]).is_err());
-        assert!(o.as_any().downcast_ref::<(u8, &str)>().is_some());
-    }
-}
-
 /// The IR type a Rust value has when it becomes a [`Value`] (see [`Value::from_any`]), without
 /// converting it.
 pub fn type_of_any<T: Any>(v: &T) -> Type {
@@ -269,4 +253,20 @@ pub fn type_of_any<T: Any>(v: &T) -> Type {
 
 fn table_type(t: &Table) -> Type {
     Type::Table(t.names().iter().cloned().zip(t.columns().iter().map(Column::column_type)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_types_are_not_opaque() {
+        assert_eq!(Value::from_any(StringColumn::from_strs(&["a"])).ir_type(), Type::STR);
+        assert_eq!(Value::from_any(vec![1.0, 2.0]).ir_type(), Type::F64);
+        assert_eq!(Value::from_any(Matrix::Dense(Array2::zeros((2, 3)))).ir_type(), Type::Dense(Some(3)));
+        let o = Value::from_any((1u8, "x"));
+        assert!(matches!(o.ir_type(), Type::Opaque(n) if n.contains("u8")));
+        assert!(o.take_rows(&[0]).is_err());
+        assert!(o.as_any().downcast_ref::<(u8, &str)>().is_some());
+    }
 }
