@@ -14,11 +14,13 @@ use willump_runtime::{Error, Pipeline, Result};
 
 use crate::cell::Cell;
 use crate::codegen::{ConstPool, Jit, LoopFn, Part, Slot};
+use crate::join::{CompiledJoin, JoinIndex};
 use crate::models::{ModelInfo, Natives};
 use crate::options::CompileOptions;
 use crate::program::{ExecStage, Program, bound_model};
 use crate::report::{CompileReport, StageReport};
 use crate::text::{TextKernel, TextScratch};
+use willump_runtime::state::BoundState;
 
 /// The code memory of one compiled program: the JIT module and the tables its code reads. Freed
 /// (`free_memory`) when dropped; everything holding its function pointers is dropped first.
@@ -69,6 +71,8 @@ fn build(pipeline: &Pipeline, wanted: &[NodeId], rows: RowSet, opts: &CompileOpt
     let mut models = HashMap::new();
     let mut kernels: Vec<Box<TextKernel>> = Vec::new();
     let mut kernel_of: HashMap<willump_ir::StateId, (usize, i64)> = HashMap::new();
+    let mut joins: Vec<Box<CompiledJoin>> = Vec::new();
+    let mut join_of: HashMap<willump_ir::StateId, (i64, Vec<(i64, i64)>)> = HashMap::new();
     for st in &lp.stages {
         let Stage::Loop(l) = st else { continue };
         for s in &l.body {
@@ -78,6 +82,19 @@ fn build(pipeline: &Pipeline, wanted: &[NodeId], rows: RowSet, opts: &CompileOpt
                 let info = ModelInfo::of(m)
                     .ok_or_else(|| Error::op("compile", format!("model {state} cannot be compiled natively")))?;
                 models.insert(*state, info);
+            }
+            if let Expr::JoinProbe { state, .. } = &s.expr
+                && !join_of.contains_key(state)
+            {
+                let BoundState::Join(j) = &pipeline.states()[state.index()] else {
+                    return Err(Error::op("compile", format!("{state} is not a side table")));
+                };
+                let cj = CompiledJoin::of(j)
+                    .ok_or_else(|| Error::op("compile", format!("join {state} cannot be compiled")))?;
+                let cj = Box::new(cj);
+                let cols = cj.columns.iter().map(|c| (c.values.as_ptr() as i64, c.valid.as_ptr() as i64)).collect();
+                join_of.insert(*state, (&cj.index as *const JoinIndex as i64, cols));
+                joins.push(cj);
             }
             if let Expr::Vectorize { state, .. } = &s.expr
                 && !kernel_of.contains_key(state)
@@ -97,7 +114,7 @@ fn build(pipeline: &Pipeline, wanted: &[NodeId], rows: RowSet, opts: &CompileOpt
     for (i, st) in lp.stages.iter().enumerate() {
         if let Stage::Loop(l) = st {
             let p = jit
-                .compile_loop(&lp, l, &models, &kernel_of, &mut consts)
+                .compile_loop(&lp, l, &models, &kernel_of, &join_of, &mut consts)
                 .map_err(|e| Error::op("compile", format!("{e}\nloop program:\n{}", loops::print(&lp))))?;
             clif.extend(p.clif.clone());
             pending.push((i, p));
@@ -134,11 +151,13 @@ fn build(pipeline: &Pipeline, wanted: &[NodeId], rows: RowSet, opts: &CompileOpt
         native_nodes: native.iter().map(|n| describe(pipeline, *n)).collect(),
         callback_nodes: callbacks.iter().map(|n| describe(pipeline, *n)).collect(),
         compile_time: Duration::ZERO,
-        table_bytes: consts.bytes() + kernels.iter().map(|k| k.bytes()).sum::<usize>(),
+        table_bytes: consts.bytes()
+            + kernels.iter().map(|k| k.bytes()).sum::<usize>()
+            + joins.iter().map(|j| j.columns.iter().map(|c| c.values.len() * 9).sum::<usize>()).sum::<usize>(),
         clif,
     };
     let mut compiled = Compiled {
-        program: Program { loops: lp, stages, models, kernels },
+        program: Program { loops: lp, stages, models, kernels, joins },
         report,
         _code: JitCode { module: Some(jit.module), _consts: consts },
     };
@@ -187,7 +206,16 @@ pub struct CompiledPipeline {
 pub fn compile(pipeline: &Pipeline, opts: &CompileOptions) -> Result<CompiledPipeline> {
     let out = pipeline.graph().output().ok_or_else(|| Error::Ir("the graph has no output".into()))?;
     let main = build(pipeline, &[out], RowSet::All, opts)?;
-    let one_row_native = main.program.stages.iter().all(|s| matches!(s, ExecStage::Native { .. }))
+    let has_str = |t: &Type| match t {
+        Type::Column(c) => *c == ColumnType::Str,
+        Type::Table(s) => s.iter().any(|(_, c)| *c == ColumnType::Str),
+        _ => false,
+    };
+    let lp = &main.program.loops;
+    // strings built by loops are copied out by the batch path only
+    let builds_str = lp.stages.iter().flat_map(|s| s.writes()).any(|c| has_str(&lp.coll(c).ty));
+    let one_row_native = !builds_str
+        && main.program.stages.iter().all(|s| matches!(s, ExecStage::Native { .. }))
         && main.program.loops.outputs.iter().all(|o| matches!(main.program.loops.coll(*o).origin, Origin::Computed))
         && output_width(&main.program.loops.coll(main.program.loops.outputs[0]).ty).is_some();
     Ok(CompiledPipeline {

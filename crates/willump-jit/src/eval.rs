@@ -124,6 +124,68 @@ pub fn run(program: &LoopProgram, pipeline: &Pipeline, inputs: &[Value], rows: O
                                         .count() as i64
                                 }))
                             }
+                            Expr::JoinProbe { state, keys } => {
+                                let BoundState::Join(j) = &pipeline.states()[state.index()] else {
+                                    return Err(Error::op("loop evaluator", format!("{state} is not a side table")));
+                                };
+                                let names: Vec<String> = (0..keys.len()).map(|i| format!("k{i}")).collect();
+                                let cols = keys
+                                    .iter()
+                                    .zip(&names)
+                                    .map(|(k, n)| {
+                                        Ok((
+                                            n.clone(),
+                                            match get(*k) {
+                                                V::I64(v) => {
+                                                    Column::I64(willump_runtime::value::I64Column::from_options(&[v]))
+                                                }
+                                                V::Str(v) => Column::Str(StringColumn::from_options(&[v])),
+                                                _ => return Err(Error::op("loop evaluator", "join key part")),
+                                            },
+                                        ))
+                                    })
+                                    .collect::<Result<Vec<_>>>()?;
+                                let probe = Table::try_new(cols)?;
+                                let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+                                V::I64(Some(j.lookup(&probe, &refs)?[0].unwrap_or(j.n_side_rows()) as i64))
+                            }
+                            Expr::JoinGather { state, column, row } => {
+                                let BoundState::Join(j) = &pipeline.states()[state.index()] else {
+                                    return Err(Error::op("loop evaluator", format!("{state} is not a side table")));
+                                };
+                                let V::I64(Some(r)) = get(*row) else {
+                                    return Err(Error::op("loop evaluator", "probed row"));
+                                };
+                                let name = j.value_names()[*column as usize].to_string();
+                                if r as usize == j.n_side_rows() {
+                                    match j.defaults()[*column as usize] {
+                                        Scalar::Missing => match j.value_types()[*column as usize] {
+                                            willump_ir::ColumnType::F64 => V::F64(None),
+                                            willump_ir::ColumnType::I64 => V::I64(None),
+                                            _ => V::Bool(None),
+                                        },
+                                        Scalar::F64(x) => V::F64(Some(*x)),
+                                        Scalar::I64(x)
+                                            if j.value_types()[*column as usize] == willump_ir::ColumnType::F64 =>
+                                        {
+                                            V::F64(Some(*x as f64))
+                                        }
+                                        Scalar::I64(x) => V::I64(Some(*x)),
+                                        Scalar::Bool(x) => V::Bool(Some(*x)),
+                                        Scalar::Str(_) => return Err(Error::op("loop evaluator", "a string default")),
+                                    }
+                                } else {
+                                    let side = j.side_table()?;
+                                    match side.column("loop evaluator", &name)? {
+                                        Column::F64(c) => V::F64(c.get(r as usize)),
+                                        Column::I64(c) => V::I64(c.get(r as usize)),
+                                        Column::Bool(c) => V::Bool(c.get(r as usize)),
+                                        Column::Str(_) => {
+                                            return Err(Error::op("loop evaluator", "a string value column"));
+                                        }
+                                    }
+                                }
+                            }
                             Expr::Vectorize { state, a } => {
                                 let V::Str(text) = get(*a) else {
                                     return Err(Error::op("loop evaluator", "vectorize of a non-string"));
@@ -292,7 +354,12 @@ fn column(elem: ColumnType, vals: Vec<V>) -> Result<Column> {
         ColumnType::Bool => Column::Bool(prim(
             vals.into_iter().map(|v| if let V::Bool(x) = v { Ok(x) } else { Err(bad()) }).collect::<Result<_>>()?,
         )?),
-        ColumnType::Str => return Err(bad()),
+        ColumnType::Str => Column::Str(StringColumn::from_options(
+            &vals
+                .into_iter()
+                .map(|v| if let V::Str(x) = v { Ok(x) } else { Err(bad()) })
+                .collect::<Result<Vec<_>>>()?,
+        )),
     })
 }
 

@@ -113,6 +113,12 @@ pub(crate) fn helpers() -> Vec<Helper> {
             params: &[I64, I64, I64, I64, I64, I64, I64, I64],
             ret: None,
         },
+        Helper {
+            name: "willump_join_lookup",
+            addr: crate::join::willump_join_lookup as *const u8,
+            params: &[I64, I64],
+            ret: Some(I64),
+        },
         Helper { name: "willump_copy_f64", addr: willump_copy_f64 as *const u8, params: &[I64, I64, I64], ret: None },
     ]
 }

@@ -16,6 +16,7 @@ mod codegen;
 mod compiled;
 pub mod eval;
 mod helpers;
+mod join;
 mod models;
 mod options;
 mod program;

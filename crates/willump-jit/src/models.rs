@@ -61,6 +61,13 @@ pub(crate) struct Natives<'a> {
 }
 
 impl NativeSupport for Natives<'_> {
+    fn native_join(&self, state: StateId) -> bool {
+        match self.states.get(state.index()) {
+            Some(BoundState::Join(j)) => crate::join::CompiledJoin::of(j).is_some(),
+            _ => false,
+        }
+    }
+
     fn native_vectorizer(&self, state: StateId) -> bool {
         matches!(self.states.get(state.index()), Some(BoundState::Tfidf(_) | BoundState::Count(_)))
     }

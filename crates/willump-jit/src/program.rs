@@ -36,6 +36,9 @@ pub(crate) struct Program {
     /// still grew).
     #[allow(clippy::vec_box)]
     pub kernels: Vec<Box<TextKernel>>,
+    /// Compiled joins (boxed for the same reason).
+    #[allow(clippy::vec_box)]
+    pub joins: Vec<Box<crate::join::CompiledJoin>>,
 }
 
 // SAFETY: the function pointers address immutable code and read-only tables owned alongside;
@@ -58,6 +61,8 @@ enum OutColumn {
     F64(Vec<f64>, Vec<u8>),
     I64(Vec<i64>, Vec<u8>),
     Bool(Vec<bool>, Vec<u8>),
+    /// Addresses and lengths of string slices of live inputs, copied out by `finish`.
+    Str(Vec<u64>, Vec<u64>, Vec<u8>),
 }
 
 impl OutColumn {
@@ -66,7 +71,7 @@ impl OutColumn {
             ColumnType::F64 => OutColumn::F64(vec![0.0; n], vec![0; n]),
             ColumnType::I64 => OutColumn::I64(vec![0; n], vec![0; n]),
             ColumnType::Bool => OutColumn::Bool(vec![false; n], vec![0; n]),
-            ColumnType::Str => return Err(Error::op("compiled loop", "loops do not build string columns")),
+            ColumnType::Str => OutColumn::Str(vec![0; n], vec![0; n], vec![0; n]),
         })
     }
 
@@ -75,6 +80,15 @@ impl OutColumn {
             OutColumn::F64(v, f) => (v.as_mut_ptr() as *mut u8, f.as_mut_ptr()),
             OutColumn::I64(v, f) => (v.as_mut_ptr() as *mut u8, f.as_mut_ptr()),
             OutColumn::Bool(v, f) => (v.as_mut_ptr() as *mut u8, f.as_mut_ptr()),
+            OutColumn::Str(v, _, f) => (v.as_mut_ptr() as *mut u8, f.as_mut_ptr()),
+        }
+    }
+
+    /// The lengths buffer (string columns only).
+    fn lens(&mut self) -> Option<*mut u8> {
+        match self {
+            OutColumn::Str(_, l, _) => Some(l.as_mut_ptr() as *mut u8),
+            _ => None,
         }
     }
 
@@ -90,6 +104,24 @@ impl OutColumn {
             OutColumn::F64(v, f) => Column::F64(col::<f64>(v, f)?),
             OutColumn::I64(v, f) => Column::I64(col::<i64>(v, f)?),
             OutColumn::Bool(v, f) => Column::Bool(col::<bool>(v, f)?),
+            OutColumn::Str(p, l, f) => {
+                let rows: Vec<Option<&str>> = (0..p.len())
+                    .map(|i| {
+                        (f[i] != 0).then(|| {
+                            // SAFETY: the loop stored the address and length of a string slice of
+                            // a column that is still alive (an input or an earlier stage's value,
+                            // held by the caller for the whole run), on character boundaries.
+                            unsafe {
+                                std::str::from_utf8_unchecked(std::slice::from_raw_parts(
+                                    p[i] as *const u8,
+                                    l[i] as usize,
+                                ))
+                            }
+                        })
+                    })
+                    .collect();
+                Column::Str(willump_runtime::value::StringColumn::from_options(&rows))
+            }
         })
     }
 }
@@ -354,6 +386,10 @@ impl Program {
                         (OutColl::Dense(v, _), Part::Data) => v.as_mut_ptr() as u64,
                         (OutColl::Columns(cols), Part::Values) => cols[column as usize].ptrs().0 as u64,
                         (OutColl::Columns(cols), Part::Validity) => cols[column as usize].ptrs().1 as u64,
+                        (OutColl::Columns(cols), Part::Offsets) => cols[column as usize]
+                            .lens()
+                            .ok_or_else(|| Error::op("compiled loop", "lengths of a non-string column"))?
+                            as u64,
                         _ => return Err(Error::op("compiled loop", format!("bad output slot for {coll}"))),
                     }
                 }

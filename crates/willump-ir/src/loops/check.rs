@@ -114,6 +114,24 @@ pub fn infer(
             }
             LType::Vector(n)
         }
+        Expr::JoinProbe { keys, .. } => {
+            for &k in keys {
+                match get(k)? {
+                    LType::Scalar { elem: ColumnType::Str | ColumnType::I64, .. } => {}
+                    t => return Err(format!("join key part {k} must be str or i64, found {t:?}")),
+                }
+            }
+            LType::Scalar { elem: ColumnType::I64, nullable: false }
+        }
+        Expr::JoinGather { row, .. } => {
+            if get(*row)? != (LType::Scalar { elem: ColumnType::I64, nullable: false }) {
+                return Err(format!("a gather's row {row} must be a probed row"));
+            }
+            match declared {
+                LType::Scalar { elem, .. } if elem != ColumnType::Str => LType::Scalar { elem, nullable: true },
+                t => return Err(format!("a gather yields a numeric value, declared {t:?}")),
+            }
+        }
         Expr::Vectorize { a, .. } => {
             match get(*a)? {
                 LType::Scalar { elem: ColumnType::Str, .. } => {}

@@ -197,6 +197,25 @@ pub enum Expr {
     /// The operands side by side as one dense row: scalars convert to f64 (missing -> NaN,
     /// `true` -> 1.0), vectors are copied.
     Pack(Vec<ValId>),
+    /// The side-table row a join's probe key matches (a coarse statement: the key's parts hashed
+    /// and compared against an index built at compile time), or the number of side rows (the
+    /// defaults' row) when the key is absent or has a missing part.
+    JoinProbe {
+        /// The indexed side table.
+        state: StateId,
+        /// The probe key's parts (str or i64), in the side table's key order.
+        keys: Vec<ValId>,
+    },
+    /// Value column `column` of a join's side table at the row a [`Expr::JoinProbe`] found (its
+    /// default at the defaults' row).
+    JoinGather {
+        /// The indexed side table.
+        state: StateId,
+        /// The value column, in the join's output order.
+        column: u32,
+        /// The probed row.
+        row: ValId,
+    },
     /// A fitted text vectorizer's row for a string (a coarse statement: scan the text, look its
     /// terms up in the vocabulary, count them, weight and normalize): a sparse row. It is never
     /// materialized: a linear model consumes its (term, value) pairs directly.
@@ -231,7 +250,8 @@ impl Expr {
             | Expr::Clip { a, .. }
             | Expr::FillMissing { a, .. }
             | Expr::Bucketize { a, .. } => vec![*a],
-            Expr::Pack(v) | Expr::Stack(v) => v.clone(),
+            Expr::Pack(v) | Expr::Stack(v) | Expr::JoinProbe { keys: v, .. } => v.clone(),
+            Expr::JoinGather { row, .. } => vec![*row],
             Expr::Vectorize { a, .. } => vec![*a],
             Expr::Model { x, .. } => vec![*x],
         }
@@ -250,7 +270,8 @@ impl Expr {
             | Expr::Clip { a, .. }
             | Expr::FillMissing { a, .. }
             | Expr::Bucketize { a, .. } => *a = f(*a),
-            Expr::Pack(v) | Expr::Stack(v) => v.iter_mut().for_each(|x| *x = f(*x)),
+            Expr::Pack(v) | Expr::Stack(v) | Expr::JoinProbe { keys: v, .. } => v.iter_mut().for_each(|x| *x = f(*x)),
+            Expr::JoinGather { row, .. } => *row = f(*row),
             Expr::Vectorize { a, .. } => *a = f(*a),
             Expr::Model { x, .. } => *x = f(*x),
         }

@@ -25,6 +25,10 @@ pub trait NativeSupport {
     /// cannot see into runs as a call).
     fn native_model(&self, state: StateId, sparse: bool) -> bool;
 
+    /// Whether the side table bound to `state` can be probed inside a loop (str / i64 keys,
+    /// numeric value columns).
+    fn native_join(&self, state: StateId) -> bool;
+
     /// Whether the vectorizer bound to `state` can run row by row inside a loop.
     fn native_vectorizer(&self, state: StateId) -> bool;
 }
@@ -180,15 +184,6 @@ fn lower_loop(
 ) -> Option<Loop> {
     let node = graph.node(id);
     merge_columns(&node.ty)?;
-    // Loops build numeric columns, tables of them and dense blocks; strings are built by calls.
-    let has_str = match &node.ty {
-        Type::Column(c) => *c == crate::types::ColumnType::Str,
-        Type::Table(schema) => schema.iter().any(|(_, c)| *c == crate::types::ColumnType::Str),
-        _ => false,
-    };
-    if has_str {
-        return None;
-    }
     let mut b = BodyBuilder { body: vec![] };
     let mut loaded = Vec::new();
     for &a in args {
@@ -259,6 +254,34 @@ fn lower_loop(
             let Row::Table(vs) = &loaded[0] else { return None };
             Row::Table(
                 names.iter().map(|n| schema.iter().position(|(m, _)| m == n).map(|j| vs[j])).collect::<Option<_>>()?,
+            )
+        }
+        Op::LeftJoin { state, keys } => {
+            if !native.native_join(*state) {
+                return None;
+            }
+            let schema = schema_of(0)?;
+            let Row::Table(vs) = &loaded[0] else { return None };
+            let parts = keys
+                .iter()
+                .map(|k| schema.iter().position(|(n, _)| n == k).map(|j| vs[j]))
+                .collect::<Option<Vec<_>>>()?;
+            let row = b.push(
+                LType::Scalar { elem: ColumnType::I64, nullable: false },
+                Expr::JoinProbe { state: *state, keys: parts },
+            );
+            let values = node.ty.schema()?.clone();
+            Row::Table(
+                values
+                    .iter()
+                    .enumerate()
+                    .map(|(j, (_, c))| {
+                        b.push(
+                            LType::Scalar { elem: *c, nullable: true },
+                            Expr::JoinGather { state: *state, column: j as u32, row },
+                        )
+                    })
+                    .collect(),
             )
         }
         Op::Concat => {

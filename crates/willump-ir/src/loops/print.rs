@@ -75,6 +75,8 @@ fn expr(e: &Expr) -> String {
         }
         Expr::Pack(v) => format!("pack {}", list(v)),
         Expr::Stack(v) => format!("stack {}", list(v)),
+        Expr::JoinProbe { state, keys } => format!("join_probe {state} {}", list(keys)),
+        Expr::JoinGather { state, column, row } => format!("join_gather {state}[{column}] {row}"),
         Expr::Vectorize { state, a } => format!("vectorize {state} {a}"),
         Expr::Model { state, output, x } => format!("model {state} {} {x}", output.as_str()),
     }

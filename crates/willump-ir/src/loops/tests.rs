@@ -17,6 +17,10 @@ impl NativeSupport for AllModels {
     fn native_vectorizer(&self, _: StateId) -> bool {
         true
     }
+
+    fn native_join(&self, _: StateId) -> bool {
+        true
+    }
 }
 
 /// a, b -> a + b -> log1p; a * 2; to_dense(both) -> model proba.
@@ -77,6 +81,9 @@ fn a_model_the_backend_cannot_see_into_is_a_call() {
             false
         }
         fn native_vectorizer(&self, _: StateId) -> bool {
+            false
+        }
+        fn native_join(&self, _: StateId) -> bool {
             false
         }
     }

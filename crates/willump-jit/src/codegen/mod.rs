@@ -221,6 +221,7 @@ impl Jit {
         l: &Loop,
         models: &HashMap<StateId, ModelInfo>,
         kernels: &HashMap<StateId, (usize, i64)>,
+        joins: &HashMap<StateId, (i64, Vec<(i64, i64)>)>,
         consts: &mut ConstPool,
     ) -> Result<PendingLoop, String> {
         let sig = self.loop_signature();
@@ -252,6 +253,7 @@ impl Jit {
                 fail: None,
                 tree_table: self.tree_table,
                 kernels,
+                joins,
                 types: HashMap::new(),
             };
             emit_loop(&mut cx, l)?;

@@ -58,8 +58,11 @@ pub(crate) struct BodyCx<'a, 'b> {
     pub row: Value,
     pub fail: Option<Block>,
     pub tree_table: bool,
-    /// Text kernels by vectorizer state: index, address, columns.
+    /// Text kernels by vectorizer state: index, address.
     pub kernels: &'a HashMap<StateId, (usize, i64)>,
+    /// Compiled joins by side-table state: the index's address, and each value column's values
+    /// and validity addresses.
+    pub joins: &'a HashMap<StateId, (i64, Vec<(i64, i64)>)>,
 }
 
 impl SparsePart {
@@ -233,6 +236,60 @@ impl BodyCx<'_, '_> {
                 let not_nan = self.b.ins().fcmp(FloatCC::Ordered, x, x);
                 let valid = self.and_valid(va, Some(not_nan));
                 CgVal::Scalar { v, valid, elem: ColumnType::I64 }
+            }
+            Expr::JoinProbe { state, keys } => {
+                let (index, _) = self.joins.get(state).ok_or_else(|| format!("no compiled join for {state}"))?.clone();
+                let off = self.layout.scratch(keys.len() * crate::join::PART_WORDS * 8);
+                let parts = self.scratch_at(off);
+                for (p, &k) in keys.iter().enumerate() {
+                    let at = (p * crate::join::PART_WORDS * 8) as i32;
+                    let (tag, a, len) = match self.val(k)? {
+                        CgVal::Str { ptr, len, valid } => {
+                            let two = self.b.ins().iconst(types::I64, 2);
+                            let zero = self.b.ins().iconst(types::I64, 0);
+                            (self.b.ins().select(valid, two, zero), ptr, len)
+                        }
+                        CgVal::Scalar { v, valid, elem: ColumnType::I64 } => {
+                            let one = self.b.ins().iconst(types::I64, 1);
+                            let tag = match valid {
+                                Some(ok) => {
+                                    let zero = self.b.ins().iconst(types::I64, 0);
+                                    self.b.ins().select(ok, one, zero)
+                                }
+                                None => one,
+                            };
+                            let zero = self.b.ins().iconst(types::I64, 0);
+                            (tag, v, zero)
+                        }
+                        _ => return Err(format!("join key part {k} must be str or i64")),
+                    };
+                    self.b.ins().store(mem(), tag, parts, at);
+                    self.b.ins().store(mem(), a, parts, at + 8);
+                    self.b.ins().store(mem(), len, parts, at + 16);
+                }
+                let ix = self.b.ins().iconst(types::I64, index);
+                let v = self.call("willump_join_lookup", &[ix, parts]).expect("lookup returns");
+                CgVal::Scalar { v, valid: None, elem: ColumnType::I64 }
+            }
+            Expr::JoinGather { state, column, row } => {
+                let (_, cols) = self.joins.get(state).ok_or_else(|| format!("no compiled join for {state}"))?.clone();
+                let &(values, valid) =
+                    cols.get(*column as usize).ok_or_else(|| format!("{state} has no column {column}"))?;
+                let CgVal::Scalar { v: r, .. } = self.val(*row)? else { return Err("a probed row".into()) };
+                let LType::Scalar { elem, .. } = s.ty else { return Err("a gather yields a scalar".into()) };
+                let vo = self.b.ins().ishl_imm_u(r, 3);
+                let vbase = self.b.ins().iconst(types::I64, values);
+                let vp = self.b.ins().iadd(vbase, vo);
+                let ty = match elem {
+                    ColumnType::F64 => types::F64,
+                    ColumnType::I64 => types::I64,
+                    _ => types::I8,
+                };
+                let v = self.b.ins().load(ty, mem(), vp, 0);
+                let fbase = self.b.ins().iconst(types::I64, valid);
+                let fp = self.b.ins().iadd(fbase, r);
+                let ok = self.b.ins().load(types::I8, mem(), fp, 0);
+                CgVal::Scalar { v, valid: Some(ok), elem }
             }
             Expr::Vectorize { state, a } => {
                 let CgVal::Str { ptr, len, valid } = self.val(*a)? else {
@@ -424,7 +481,22 @@ impl BodyCx<'_, '_> {
         let v = self.val(m.value)?;
         let (coll, column) = (m.into, m.column);
         match v {
-            CgVal::Sparse(_) | CgVal::Str { .. } => return Err("loops do not build sparse blocks or strings".into()),
+            CgVal::Sparse(_) => return Err("loops do not build sparse blocks".into()),
+            CgVal::Str { ptr, len, valid } => {
+                // a string a loop merges is a slice of a live input: its address and length are
+                // kept, and the caller copies the bytes into the new column
+                let values = self.arg(Slot::Out { coll, column, part: Part::Values });
+                let off = self.b.ins().ishl_imm_u(self.k, 3);
+                let p = self.b.ins().iadd(values, off);
+                self.b.ins().store(mem(), ptr, p, 0);
+                let lens = self.arg(Slot::Out { coll, column, part: Part::Offsets });
+                let off = self.b.ins().ishl_imm_u(self.k, 3);
+                let p = self.b.ins().iadd(lens, off);
+                self.b.ins().store(mem(), len, p, 0);
+                let flags = self.arg(Slot::Out { coll, column, part: Part::Validity });
+                let fp = self.b.ins().iadd(flags, self.k);
+                self.b.ins().store(mem(), valid, fp, 0);
+            }
             CgVal::Vector { ptr, n } => {
                 let data = self.arg(Slot::Out { coll, column, part: Part::Data });
                 let off = self.b.ins().imul_imm_u(self.k, (n * 8) as i64);
