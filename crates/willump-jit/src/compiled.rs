@@ -72,7 +72,7 @@ fn build(pipeline: &Pipeline, wanted: &[NodeId], rows: RowSet, opts: &CompileOpt
     let mut kernels: Vec<Box<TextKernel>> = Vec::new();
     let mut kernel_of: HashMap<willump_ir::StateId, (usize, i64)> = HashMap::new();
     let mut joins: Vec<Box<CompiledJoin>> = Vec::new();
-    let mut join_of: HashMap<willump_ir::StateId, (i64, Vec<(i64, i64)>)> = HashMap::new();
+    let mut join_of: crate::codegen::JoinAddrs = HashMap::new();
     for st in &lp.stages {
         let Stage::Loop(l) = st else { continue };
         for s in &l.body {
@@ -157,7 +157,7 @@ fn build(pipeline: &Pipeline, wanted: &[NodeId], rows: RowSet, opts: &CompileOpt
         clif,
     };
     let mut compiled = Compiled {
-        program: Program { loops: lp, stages, models, kernels, joins },
+        program: Program { loops: lp, stages, models, kernels, _joins: joins },
         report,
         _code: JitCode { module: Some(jit.module), _consts: consts },
     };

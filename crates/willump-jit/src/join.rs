@@ -8,8 +8,6 @@
 //! value column's default (`Missing` makes the value missing); side rows with a missing key part
 //! never match.
 
-use std::collections::HashMap;
-
 use willump_ir::ColumnType;
 use willump_ir::params::table::Scalar;
 use willump_runtime::ops::table::LeftJoin;
@@ -19,15 +17,64 @@ use willump_runtime::value::Column;
 /// value or the string's address, then the string's length.
 pub(crate) const PART_WORDS: usize = 3;
 
-/// A side table's key index.
+/// A side table's key index: open addressing (at most half full) over (hash, row, key span)
+/// slots, the encoded keys back to back in one arena. A probe compares the hash, then the bytes.
 #[derive(Debug)]
 pub(crate) struct JoinIndex {
-    /// Side rows by encoded key.
-    map: HashMap<Vec<u8>, u32>,
-    /// Single i64 key: side rows by value (the common case, no encoding).
-    ints: Option<HashMap<i64, u32>>,
+    /// Per slot: the key's hash (`u64::MAX` for an empty slot).
+    hashes: Vec<u64>,
+    /// Per slot: side row, arena offset, key length.
+    slots: Vec<[u32; 3]>,
+    arena: Vec<u8>,
+    mask: usize,
     n_side: u32,
     n_keys: usize,
+}
+
+const K0: u64 = 0x9E37_79B9_7F4A_7C15;
+const K1: u64 = 0xD6E8_FEB8_6659_FD93;
+
+#[inline(always)]
+fn mix(a: u64) -> u64 {
+    let p = ((a ^ K0) as u128).wrapping_mul(K1 as u128);
+    (p as u64) ^ ((p >> 64) as u64)
+}
+
+/// The hash of a string key part.
+#[inline(always)]
+fn str_hash(b: &[u8]) -> u64 {
+    let mut h = (b.len() as u64).wrapping_mul(K0);
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        h = mix(h ^ u64::from_le_bytes(c.try_into().expect("8 bytes")));
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut w = [0u8; 8];
+        w[..rest.len()].copy_from_slice(rest);
+        h = mix(h ^ u64::from_le_bytes(w));
+    }
+    h
+}
+
+/// A key part: an i64, or a string's bytes.
+#[derive(Clone, Copy)]
+enum Part<'a> {
+    Int(i64),
+    Str(&'a [u8]),
+}
+
+/// The hash of a key's parts (never `u64::MAX`, the empty slot's mark).
+#[inline(always)]
+fn key_hash<'a>(parts: impl Iterator<Item = Part<'a>>) -> u64 {
+    let mut h = K1;
+    for p in parts {
+        h = mix(h ^ match p {
+            Part::Int(v) => mix(v as u64),
+            Part::Str(b) => str_hash(b),
+        });
+    }
+    h >> 1
 }
 
 /// A value column extended with its default: `n_side + 1` values and validity bytes.
@@ -37,8 +84,6 @@ pub(crate) struct ExtendedColumn {
     pub values: Vec<u64>,
     /// 1 when present.
     pub valid: Vec<u8>,
-    /// The element type.
-    pub elem: ColumnType,
 }
 
 /// A compiled join.
@@ -46,18 +91,6 @@ pub(crate) struct ExtendedColumn {
 pub(crate) struct CompiledJoin {
     pub index: JoinIndex,
     pub columns: Vec<ExtendedColumn>,
-}
-
-/// Appends one key part's encoding (tag, then the value) to `out`.
-fn encode_i64(out: &mut Vec<u8>, v: i64) {
-    out.push(1);
-    out.extend_from_slice(&v.to_le_bytes());
-}
-
-fn encode_str(out: &mut Vec<u8>, s: &[u8]) {
-    out.push(2);
-    out.extend_from_slice(&(s.len() as u64).to_le_bytes());
-    out.extend_from_slice(s);
 }
 
 impl CompiledJoin {
@@ -69,30 +102,48 @@ impl CompiledJoin {
             return None;
         }
         let n_side = j.n_side_rows();
-        let mut map = HashMap::new();
-        let single_int = keys.len() == 1 && matches!(keys[0], Column::I64(_));
-        let mut ints = single_int.then(HashMap::new);
-        let mut buf = Vec::new();
+        let size = (2 * n_side.max(1)).next_power_of_two();
+        let mut index = JoinIndex {
+            hashes: vec![u64::MAX; size],
+            slots: vec![[0; 3]; size],
+            arena: Vec::new(),
+            mask: size - 1,
+            n_side: n_side as u32,
+            n_keys: keys.len(),
+        };
         'rows: for r in 0..n_side {
-            buf.clear();
+            let mut parts = Vec::with_capacity(keys.len());
             for c in &keys {
-                match c {
+                parts.push(match c {
                     Column::I64(c) => match c.get(r) {
-                        Some(v) => encode_i64(&mut buf, v),
+                        Some(v) => Part::Int(v),
                         None => continue 'rows,
                     },
                     Column::Str(c) => match c.get(r) {
-                        Some(s) => encode_str(&mut buf, s.as_bytes()),
+                        Some(s) => Part::Str(s.as_bytes()),
                         None => continue 'rows,
                     },
                     _ => return None,
+                });
+            }
+            // keys are unique (checked when the join was fitted)
+            let h = key_hash(parts.iter().copied());
+            let mut i = h as usize & index.mask;
+            while index.hashes[i] != u64::MAX {
+                i = (i + 1) & index.mask;
+            }
+            let start = index.arena.len();
+            for p in &parts {
+                match p {
+                    Part::Int(v) => index.arena.extend_from_slice(&v.to_le_bytes()),
+                    Part::Str(b) => {
+                        index.arena.extend_from_slice(&(b.len() as u32).to_le_bytes());
+                        index.arena.extend_from_slice(b);
+                    }
                 }
             }
-            if let (Some(m), Column::I64(c)) = (ints.as_mut(), keys[0]) {
-                m.insert(c.get(r)?, r as u32);
-            } else {
-                map.insert(buf.clone(), r as u32);
-            }
+            index.hashes[i] = h;
+            index.slots[i] = [r as u32, start as u32, (index.arena.len() - start) as u32];
         }
         let mut columns = Vec::new();
         for (name, default) in j.value_names().iter().zip(j.defaults()) {
@@ -120,9 +171,9 @@ impl CompiledJoin {
             };
             values.push(v);
             valid.push(ok as u8);
-            columns.push(ExtendedColumn { values, valid, elem });
+            columns.push(ExtendedColumn { values, valid });
         }
-        Some(CompiledJoin { index: JoinIndex { map, ints, n_side: n_side as u32, n_keys: keys.len() }, columns })
+        Some(CompiledJoin { index, columns })
     }
 }
 
@@ -132,46 +183,62 @@ impl JoinIndex {
     /// # Safety
     /// Every str part's address and length describe readable bytes.
     unsafe fn lookup(&self, parts: &[u64]) -> u32 {
-        if let Some(ints) = &self.ints {
-            return match parts[0] {
-                1 => ints.get(&(parts[1] as i64)).copied().unwrap_or(self.n_side),
-                _ => self.n_side,
-            };
-        }
-        // Most keys fit a stack buffer; longer ones are encoded on the heap.
-        let mut small = [0u8; 256];
-        let mut len = 0usize;
-        let mut heap: Option<Vec<u8>> = None;
-        let mut push = |bytes: &[u8]| match heap.as_mut() {
-            Some(h) => h.extend_from_slice(bytes),
-            None if len + bytes.len() <= small.len() => {
-                small[len..len + bytes.len()].copy_from_slice(bytes);
-                len += bytes.len();
-            }
-            None => {
-                let mut h = small[..len].to_vec();
-                h.extend_from_slice(bytes);
-                heap = Some(h);
+        let part = |p: &[u64]| -> Option<Part<'_>> {
+            match p[0] {
+                1 => Some(Part::Int(p[1] as i64)),
+                // SAFETY: the caller's contract.
+                2 => Some(Part::Str(unsafe { std::slice::from_raw_parts(p[1] as *const u8, p[2] as usize) })),
+                _ => None,
             }
         };
-        for p in parts.chunks_exact(PART_WORDS).take(self.n_keys) {
-            match p[0] {
-                1 => {
-                    push(&[1]);
-                    push(&(p[1] as i64).to_le_bytes());
+        let words = &parts[..self.n_keys * PART_WORDS];
+        if words.chunks_exact(PART_WORDS).any(|p| part(p).is_none()) {
+            return self.n_side;
+        }
+        let probe = || words.chunks_exact(PART_WORDS).filter_map(part);
+        let h = key_hash(probe());
+        let mut i = h as usize & self.mask;
+        loop {
+            let sh = self.hashes[i];
+            if sh == u64::MAX {
+                return self.n_side;
+            }
+            if sh == h {
+                let [row, off, len] = self.slots[i];
+                if self.same(&self.arena[off as usize..(off + len) as usize], probe()) {
+                    return row;
                 }
-                2 => {
-                    // SAFETY: the caller's contract.
-                    let s = unsafe { std::slice::from_raw_parts(p[1] as *const u8, p[2] as usize) };
-                    push(&[2]);
-                    push(&(s.len() as u64).to_le_bytes());
-                    push(s);
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+
+    /// Whether the stored key `stored` has exactly the parts `probe`.
+    #[inline(always)]
+    fn same<'a>(&self, mut stored: &[u8], probe: impl Iterator<Item = Part<'a>>) -> bool {
+        for p in probe {
+            match p {
+                Part::Int(v) => {
+                    if stored.len() < 8 || stored[..8] != v.to_le_bytes() {
+                        return false;
+                    }
+                    stored = &stored[8..];
                 }
-                _ => return self.n_side,
+                Part::Str(b) => {
+                    if stored.len() < 4
+                        || u32::from_le_bytes(stored[..4].try_into().expect("4 bytes")) as usize != b.len()
+                    {
+                        return false;
+                    }
+                    let rest = &stored[4..];
+                    if rest.len() < b.len() || &rest[..b.len()] != b {
+                        return false;
+                    }
+                    stored = &rest[b.len()..];
+                }
             }
         }
-        let key: &[u8] = heap.as_deref().unwrap_or(&small[..len]);
-        self.map.get(key).copied().unwrap_or(self.n_side)
+        stored.is_empty()
     }
 }
 

@@ -36,9 +36,9 @@ pub(crate) struct Program {
     /// still grew).
     #[allow(clippy::vec_box)]
     pub kernels: Vec<Box<TextKernel>>,
-    /// Compiled joins (boxed for the same reason).
+    /// Compiled joins (boxed for the same reason; only the code reads them).
     #[allow(clippy::vec_box)]
-    pub joins: Vec<Box<crate::join::CompiledJoin>>,
+    pub _joins: Vec<Box<crate::join::CompiledJoin>>,
 }
 
 // SAFETY: the function pointers address immutable code and read-only tables owned alongside;

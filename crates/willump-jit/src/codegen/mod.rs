@@ -32,6 +32,10 @@ use crate::options::{CompileOptions, OptLevel};
 /// Error code: a linear model's input holds a NaN or an infinity.
 pub(crate) const ERR_NON_FINITE: u32 = 1;
 
+/// Compiled joins by side-table state: the key index's address, and each value column's values
+/// and validity addresses.
+pub(crate) type JoinAddrs = HashMap<StateId, (i64, Vec<(i64, i64)>)>;
+
 /// A generated loop function.
 pub(crate) type LoopFn = unsafe extern "C" fn(
     args: *const u64,
@@ -221,7 +225,7 @@ impl Jit {
         l: &Loop,
         models: &HashMap<StateId, ModelInfo>,
         kernels: &HashMap<StateId, (usize, i64)>,
-        joins: &HashMap<StateId, (i64, Vec<(i64, i64)>)>,
+        joins: &JoinAddrs,
         consts: &mut ConstPool,
     ) -> Result<PendingLoop, String> {
         let sig = self.loop_signature();

@@ -62,7 +62,7 @@ pub(crate) struct BodyCx<'a, 'b> {
     pub kernels: &'a HashMap<StateId, (usize, i64)>,
     /// Compiled joins by side-table state: the index's address, and each value column's values
     /// and validity addresses.
-    pub joins: &'a HashMap<StateId, (i64, Vec<(i64, i64)>)>,
+    pub joins: &'a super::JoinAddrs,
 }
 
 impl SparsePart {
