@@ -9,9 +9,10 @@
 //! collapsing, word / char / char_wb n-grams); any other text goes through the eager
 //! `TermAnalyzer` itself. A lookup hashes the term's bytes and always compares the bytes.
 //!
-//! Floating-point order: values are summed in the order terms were first seen in the row, not
-//! in column order as the eager vectorizer does, so scores agree with the interpreter to rounding
-//! (about 1e-15 relative), not bit for bit.
+//! Floating-point order: values are summed in the order the row's terms occur (plain tf with an
+//! L2 norm or none is scored in one pass: the model's dot product and the squared norm are
+//! accumulated per occurrence, then divided), not in column order as the eager vectorizer does,
+//! so scores agree with the interpreter to rounding (about 1e-15 relative), not bit for bit.
 
 use willump_ir::params::text::{Analyzer, AnalyzerParams, Norm};
 use willump_runtime::ops::text::{TermAnalyzer, is_space_char, is_word_char};
@@ -209,8 +210,9 @@ impl TextKernel {
         })
     }
 
-    /// Counts the terms of `text` into `s`.
-    fn count(&self, text: &str, s: &mut TextScratch) {
+    /// Counts the terms of `text` into `s`, calling `hit(column, count before)` for every
+    /// occurrence of a vocabulary term.
+    fn count(&self, text: &str, s: &mut TextScratch, mut hit: impl FnMut(u32, u32)) {
         let TextScratch { counts, touched, buf, join, tokens, analyzer, .. } = s;
         let table = &self.table;
         let mut add_col = |col: u32| {
@@ -218,6 +220,7 @@ impl TextKernel {
             if *c == 0 {
                 touched.push(col);
             }
+            hit(col, *c);
             *c += 1;
         };
         macro_rules! add {
@@ -347,7 +350,35 @@ impl TextKernel {
     /// NaN there flags a non-finite value).
     fn add_scores(&self, text: Option<&str>, s: &mut TextScratch, w: &[f64], k: usize, acc: &mut [f64]) {
         let Some(text) = text else { return };
-        self.count(text, s);
+        if !self.binary && !self.sublinear && self.norm != Some(Norm::L1) && k <= MAX_OUTPUTS {
+            // Plain tf with an L2 norm (or none) is linear in the counts: each occurrence adds
+            // `w_j * idf_j` to the dot product and `(2c + 1) * idf_j^2` to the squared norm (`c`
+            // the count so far), so the row's terms are never walked a second time.
+            let mut dot = [0.0f64; MAX_OUTPUTS];
+            let (mut sq, mut z) = (0.0f64, 0.0f64);
+            let idf = self.idf.as_deref();
+            self.count(text, s, |col, prev| {
+                let f = idf.map_or(1.0, |v| v[col as usize]);
+                let row = &w[col as usize * k..(col as usize + 1) * k];
+                for (d, &wo) in dot.iter_mut().zip(row) {
+                    *d += wo * f;
+                }
+                sq += (2 * prev + 1) as f64 * f * f;
+                z += f * 0.0;
+            });
+            let TextScratch { counts, touched, .. } = s;
+            for &col in touched.iter() {
+                counts[col as usize] = 0;
+            }
+            touched.clear();
+            let norm = if self.norm == Some(Norm::L2) && sq != 0.0 { sq.sqrt() } else { 1.0 };
+            for (a, d) in acc.iter_mut().zip(&dot[..k]) {
+                *a += d / norm;
+            }
+            acc[k] += z;
+            return;
+        }
+        self.count(text, s, |_, _| {});
         let TextScratch { counts, touched, vals, .. } = s;
         vals.clear();
         let mut sum = 0.0;
@@ -381,6 +412,10 @@ impl TextKernel {
         touched.clear();
     }
 }
+
+/// Most model outputs the one-pass scoring keeps on the stack (the JIT compiles linear models of
+/// at most this many outputs).
+const MAX_OUTPUTS: usize = crate::models::MAX_LINEAR_OUTPUTS;
 
 /// One thread's reused buffers for one text kernel.
 #[derive(Debug)]
