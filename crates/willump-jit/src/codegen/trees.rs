@@ -25,7 +25,12 @@ pub(crate) use willump_runtime::models::ZERO_THRESHOLD;
 pub(crate) fn emit(cx: &mut BodyCx<'_, '_>, e: &TreeEnsemble, x: Value, scores: Value) -> Result<(), String> {
     let k = e.n_outputs();
     if cx.tree_table {
-        table(cx, e, x, scores);
+        let has_cats = e.trees.iter().any(|t| t.decision.iter().any(|d| matches!(d, Decision::Categorical { .. })));
+        if has_cats {
+            table(cx, e, x, scores);
+        } else {
+            interleaved(cx, e, x, scores);
+        }
         return Ok(());
     }
     let mut acc: Vec<Value> = e.base_score.iter().map(|&b| cx.b.ins().f64const(b)).collect();
@@ -136,7 +141,129 @@ const CATEGORICAL: u32 = 2;
 /// (first categorical word).
 const RECORD: usize = 32;
 
-/// The ensemble as node records and a generated walk.
+/// Trees walked together, branch-free.
+const GROUP: usize = 4;
+
+/// The depth of a tree (internal nodes on its longest root-to-leaf path).
+fn depth(t: &Tree) -> usize {
+    let mut best = 0;
+    let mut stack = vec![(0i32, 0usize)];
+    if t.n_internal() == 0 {
+        return 0;
+    }
+    while let Some((c, d)) = stack.pop() {
+        if c < 0 {
+            best = best.max(d);
+        } else {
+            stack.push((t.left[c as usize], d + 1));
+            stack.push((t.right[c as usize], d + 1));
+        }
+    }
+    best
+}
+
+/// Numerical-only ensembles as node records walked branch-free, `GROUP` trees at a time: each
+/// level of each tree is a few loads, compares and selects (a leaf's index stays put), so the
+/// walks of the trees in a group overlap instead of waiting on mispredicted branches. Leaves add
+/// into the scores in tree order.
+fn interleaved(cx: &mut BodyCx<'_, '_>, e: &TreeEnsemble, x: Value, scores: Value) {
+    let k = e.n_outputs();
+    let mut recs: Vec<u32> = Vec::new();
+    let mut firsts = Vec::new();
+    let mut leaf0s = Vec::new();
+    let mut leaves: Vec<f64> = Vec::new();
+    let mut any_zero = false;
+    for tree in &e.trees {
+        firsts.push(recs.len() / (RECORD / 4));
+        leaf0s.push(leaves.len());
+        for n in 0..tree.n_internal() {
+            let Decision::Numerical { threshold, missing, default_left } = &tree.decision[n] else {
+                unreachable!("interleaved walks take numerical splits only")
+            };
+            let (kind, aux) = match missing {
+                MissingType::None => (NUMERICAL, (0.0 <= *threshold) as u32),
+                MissingType::NaN => (NUMERICAL, *default_left as u32),
+                MissingType::Zero => {
+                    any_zero = true;
+                    (ZERO_MISSING, *default_left as u32)
+                }
+            };
+            let bits = threshold.to_bits();
+            recs.extend([
+                bits as u32,
+                (bits >> 32) as u32,
+                tree.split_feature[n],
+                tree.left[n] as u32,
+                tree.right[n] as u32,
+                kind,
+                aux,
+                0,
+            ]);
+        }
+        leaves.extend(&tree.leaf_value);
+    }
+    let recs_p = cx.consts.u32s(recs);
+    let leaves_p = cx.consts.f64s(leaves);
+    let mut acc: Vec<Value> = e.base_score.iter().map(|&b| cx.b.ins().f64const(b)).collect();
+    let zero_t = cx.b.ins().f64const(ZERO_THRESHOLD);
+    for g in (0..e.trees.len()).step_by(GROUP) {
+        let ts: Vec<usize> = (g..(g + GROUP).min(e.trees.len())).collect();
+        let depths: Vec<usize> = ts.iter().map(|&t| depth(&e.trees[t])).collect();
+        let mut nodes: Vec<Value> = ts.iter().map(|_| cx.b.ins().iconst(types::I64, 0)).collect();
+        for level in 0..depths.iter().copied().max().unwrap_or(0) {
+            for (i, &t) in ts.iter().enumerate() {
+                if depths[i] <= level {
+                    continue;
+                }
+                let node = nodes[i];
+                let is_leaf = cx.b.ins().icmp_imm_s(IntCC::SignedLessThan, node, 0);
+                let zero = cx.b.ins().iconst(types::I64, 0);
+                let idx = cx.b.ins().select(is_leaf, zero, node);
+                let off = cx.b.ins().imul_imm_u(idx, RECORD as i64);
+                let base = cx.b.ins().iconst(types::I64, recs_p + (firsts[t] * RECORD) as i64);
+                let rp = cx.b.ins().iadd(base, off);
+                let thr = cx.b.ins().load(types::F64, mem(), rp, 0);
+                let feat = cx.b.ins().uload32(mem(), rp, 8);
+                let left = cx.b.ins().sload32(mem(), rp, 12);
+                let right = cx.b.ins().sload32(mem(), rp, 16);
+                let aux = cx.b.ins().uload32(mem(), rp, 24);
+                let fo = cx.b.ins().ishl_imm_u(feat, 3);
+                let xp = cx.b.ins().iadd(x, fo);
+                let xv = cx.b.ins().load(types::F64, mem(), xp, 0);
+                let mut missing = cx.b.ins().fcmp(FloatCC::Unordered, xv, xv);
+                if any_zero {
+                    let kind = cx.b.ins().uload32(mem(), rp, 20);
+                    let ax = cx.b.ins().fabs(xv);
+                    let small = cx.b.ins().fcmp(FloatCC::UnorderedOrLessThanOrEqual, ax, zero_t);
+                    let zero_kind = cx.b.ins().icmp_imm_u(IntCC::Equal, kind, ZERO_MISSING as i64);
+                    missing = cx.b.ins().select(zero_kind, small, missing);
+                }
+                let le = cx.b.ins().fcmp(FloatCC::LessThanOrEqual, xv, thr);
+                let aux_left = cx.b.ins().icmp_imm_u(IntCC::NotEqual, aux, 0);
+                let go_left = cx.b.ins().select(missing, aux_left, le);
+                let child = cx.b.ins().select(go_left, left, right);
+                nodes[i] = cx.b.ins().select(is_leaf, node, child);
+            }
+        }
+        for (i, &t) in ts.iter().enumerate() {
+            let leaf = if e.trees[t].n_internal() == 0 {
+                cx.b.ins().f64const(e.trees[t].leaf_value[0])
+            } else {
+                let li = cx.b.ins().bnot(nodes[i]);
+                let lo = cx.b.ins().ishl_imm_u(li, 3);
+                let base = cx.b.ins().iconst(types::I64, leaves_p + (leaf0s[t] * 8) as i64);
+                let lp = cx.b.ins().iadd(base, lo);
+                cx.b.ins().load(types::F64, mem(), lp, 0)
+            };
+            acc[t % k] = cx.b.ins().fadd(acc[t % k], leaf);
+        }
+    }
+    for (o, &a) in acc.iter().enumerate() {
+        cx.b.ins().store(mem(), a, scores, (o * 8) as i32);
+    }
+}
+
+/// The ensemble as node records and a generated walk (ensembles with categorical splits).
 fn table(cx: &mut BodyCx<'_, '_>, e: &TreeEnsemble, x: Value, scores: Value) {
     let k = e.n_outputs();
     // Records are written as u32 words; the threshold takes two.
