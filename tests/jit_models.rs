@@ -172,3 +172,30 @@ fn predict_one_equals_batch() {
     let e = c.predict_one(&vec![Cell::F64(None); m.n_features()], &mut [0.0; 1]).unwrap_err().to_string();
     assert!(e.contains("out"), "{e}");
 }
+
+#[test]
+fn one_compiled_pipeline_serves_many_threads() {
+    fn send_sync<T: Send + Sync>(_: &T) {}
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lightgbm");
+    let m: Arc<dyn Model> = Arc::new(load_lightgbm_file(dir.join("binary.txt")).unwrap());
+    let d = m.n_features();
+    let p = model_pipeline(m, ModelOutput::Proba);
+    let c = compile(&p, &CompileOptions::default()).unwrap();
+    send_sync(&c);
+    let ins = rows(200, d, 21, true);
+    let want = format!("{:?}", p.run(&ins).unwrap());
+    std::thread::scope(|s| {
+        for t in 0..4 {
+            let (c, ins, want) = (&c, &ins, &want);
+            s.spawn(move || {
+                for i in 0..20 {
+                    assert_eq!(&format!("{:?}", c.predict_threads(ins, 1 + (i + t) % 2).unwrap()), want);
+                    let cells: Vec<Cell<'_>> = (0..d).map(|j| Cell::F64(Some((i * j) as f64 * 0.1))).collect();
+                    let mut out = [0.0; 2];
+                    c.predict_one(&cells, &mut out).unwrap();
+                    assert!((out[0] + out[1] - 1.0).abs() < 1e-12);
+                }
+            });
+        }
+    });
+}
