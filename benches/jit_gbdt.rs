@@ -97,13 +97,15 @@ fn main() {
     println!("{:<34} {:>12.0} rows/s", "interpreter (to_dense + model)", n as f64 / interp);
     let want = format!("{:?}", p.run(&inputs).unwrap());
 
-    for (tree_mode, opt_level) in [
-        (TreeMode::Branches, OptLevel::None),
-        (TreeMode::Branches, OptLevel::Speed),
-        (TreeMode::Table, OptLevel::None),
-        (TreeMode::Table, OptLevel::Speed),
+    for (tree_mode, opt_level, tree_blocks) in [
+        (TreeMode::Branches, OptLevel::None, true),
+        (TreeMode::Branches, OptLevel::None, false),
+        (TreeMode::Branches, OptLevel::Speed, true),
+        (TreeMode::Branches, OptLevel::Speed, false),
+        (TreeMode::Table, OptLevel::None, false),
+        (TreeMode::Table, OptLevel::Speed, false),
     ] {
-        let opts = CompileOptions { tree_mode, opt_level, verify: false, ..CompileOptions::default() };
+        let opts = CompileOptions { tree_mode, opt_level, tree_blocks, verify: false, ..CompileOptions::default() };
         let compile_s = median(
             (0..3)
                 .map(|_| {
@@ -135,7 +137,7 @@ fn main() {
             lat.push(t.elapsed().as_secs_f64() * 1e6);
         }
         lat.sort_by(|a, b| a.total_cmp(b));
-        let label = format!("compiled {tree_mode:?}/{opt_level:?}");
+        let label = format!("compiled {tree_mode:?}/{opt_level:?}{}", if tree_blocks { "/blocks" } else { "" });
         println!(
             "{label:<34} {:>12.0} rows/s, 2 threads {:>10.0} rows/s ({:.2}x), one row p50 {:.2} us p99 {:.2} us, compile {:.1} ms",
             n as f64 / one,

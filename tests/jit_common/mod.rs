@@ -29,6 +29,8 @@ pub fn option_sets() -> Vec<CompileOptions> {
             }
         }
     }
+    // trees one row at a time (the default runs them a block of rows at a time)
+    out.push(CompileOptions { tree_blocks: false, verify: true, ..CompileOptions::default() });
     out
 }
 

@@ -15,14 +15,15 @@ mod trees;
 
 use std::collections::HashMap;
 
-use cranelift_codegen::ir::{AbiParam, BlockArg, InstBuilder, MemFlagsData, Signature, Value, types};
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{AbiParam, Block, BlockArg, InstBuilder, MemFlagsData, Signature, Value, types};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::{Context, print_errors::pretty_verifier_error};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{FuncId, Linkage, Module};
 use willump_ir::StateId;
-use willump_ir::loops::{CollId, Loop, LoopProgram, Origin, RowSet};
+use willump_ir::loops::{CollId, Expr, Loop, LoopProgram, Origin, RowSet, ValId};
 use willump_ir::types::{ColumnType, Type};
 
 use crate::helpers::{HelperTy, helpers};
@@ -158,6 +159,7 @@ pub(crate) struct Jit {
     counter: usize,
     keep_clif: bool,
     tree_table: bool,
+    tree_blocks: bool,
 }
 
 /// Memory flags for the generated loads and stores: the caller checked every pointer and
@@ -206,6 +208,7 @@ impl Jit {
             counter: 0,
             keep_clif: opts.keep_clif,
             tree_table: opts.tree_mode == crate::options::TreeMode::Table,
+            tree_blocks: opts.tree_blocks,
         })
     }
 
@@ -259,6 +262,8 @@ impl Jit {
                 kernels,
                 joins,
                 types: HashMap::new(),
+                loop_exits: Vec::new(),
+                tree_blocks: self.tree_blocks,
             };
             emit_loop(&mut cx, l)?;
             b.seal_all_blocks();
@@ -316,39 +321,31 @@ fn emit_loop(cx: &mut scalar::BodyCx<'_, '_>, l: &Loop) -> Result<(), String> {
     let done = cx.b.ins().icmp(cranelift_codegen::ir::condcodes::IntCC::UnsignedGreaterThanOrEqual, k, end);
     cx.b.ins().brif(done, exit, &[], body, &[]);
 
-    cx.b.switch_to_block(body);
-    cx.k = k;
-    cx.row = match l.rows {
-        RowSet::All => k,
-        RowSet::Subset => {
-            // `rows` may be null: every row, in order
-            let load = cx.b.create_block();
-            let join = cx.b.create_block();
-            let r = cx.b.append_block_param(join, types::I64);
-            let is_null = cx.b.ins().icmp_imm_u(cranelift_codegen::ir::condcodes::IntCC::Equal, rows, 0);
-            cx.b.ins().brif(is_null, join, &[BlockArg::Value(k)], load, &[]);
-            cx.b.switch_to_block(load);
-            let off = cx.b.ins().ishl_imm_u(k, 3);
-            let addr = cx.b.ins().iadd(rows, off);
-            let loaded = cx.b.ins().load(types::I64, mem(), addr, 0);
-            cx.b.ins().jump(join, &[BlockArg::Value(loaded)]);
-            cx.b.switch_to_block(join);
-            r
-        }
-    };
     cx.fail = Some(fail);
-    cx.vals.clear();
-    cx.types.clear();
-    for (i, s) in l.body.iter().enumerate() {
-        let v = cx.stmt(i, s)?;
-        cx.vals.insert(s.id, v);
-        cx.types.insert(s.id, s.ty);
+    cx.b.switch_to_block(body);
+    match blockable(cx, l) {
+        Some(m) => {
+            // `k` is the first position of a block of rows here
+            let next = emit_blocked(cx, l, m, k, end, rows)?;
+            cx.b.ins().jump(header, &[BlockArg::Value(next)]);
+        }
+        None => {
+            cx.k = k;
+            cx.row = source_row(cx, l.rows, k, rows);
+            cx.vals.clear();
+            cx.types.clear();
+            for (i, s) in l.body.iter().enumerate() {
+                let v = cx.stmt(i, s)?;
+                cx.vals.insert(s.id, v);
+                cx.types.insert(s.id, s.ty);
+            }
+            for m in &l.merges {
+                cx.merge(m)?;
+            }
+            let next = cx.b.ins().iadd_imm_u(k, 1);
+            cx.b.ins().jump(header, &[BlockArg::Value(next)]);
+        }
     }
-    for m in &l.merges {
-        cx.merge(m)?;
-    }
-    let next = cx.b.ins().iadd_imm_u(k, 1);
-    cx.b.ins().jump(header, &[BlockArg::Value(next)]);
 
     cx.b.switch_to_block(exit);
     let zero = cx.b.ins().iconst(types::I32, 0);
@@ -359,6 +356,159 @@ fn emit_loop(cx: &mut scalar::BodyCx<'_, '_>, l: &Loop) -> Result<(), String> {
     cx.b.ins().store(mem(), fail_stmt, err, 8);
     cx.b.ins().return_(&[fail_code]);
     Ok(())
+}
+
+/// The source row of position `k`: `rows[k]` for subsets (`rows` may be null: every row, in
+/// order), `k` otherwise.
+fn source_row(cx: &mut scalar::BodyCx<'_, '_>, set: RowSet, k: Value, rows: Value) -> Value {
+    match set {
+        RowSet::All => k,
+        RowSet::Subset => {
+            let load = cx.b.create_block();
+            let join = cx.b.create_block();
+            let r = cx.b.append_block_param(join, types::I64);
+            let is_null = cx.b.ins().icmp_imm_u(IntCC::Equal, rows, 0);
+            cx.b.ins().brif(is_null, join, &[BlockArg::Value(k)], load, &[]);
+            cx.b.switch_to_block(load);
+            let off = cx.b.ins().ishl_imm_u(k, 3);
+            let addr = cx.b.ins().iadd(rows, off);
+            let loaded = cx.b.ins().load(types::I64, mem(), addr, 0);
+            cx.b.ins().jump(join, &[BlockArg::Value(loaded)]);
+            cx.b.switch_to_block(join);
+            r
+        }
+    }
+}
+
+/// Rows per block when a loop's tree ensemble is evaluated a block of rows at a time.
+const TREE_BLOCK: usize = 16;
+
+/// The statement index of a loop's tree-ensemble model when the loop can run in row blocks:
+/// trees as branches, a dense input, and everything after the model a function of its output
+/// (the rest is computed per row before the block's trees run, the model's users after).
+fn blockable(cx: &scalar::BodyCx<'_, '_>, l: &Loop) -> Option<usize> {
+    if cx.tree_table || !cx.tree_blocks {
+        return None;
+    }
+    let models: Vec<usize> = (0..l.body.len()).filter(|&i| matches!(l.body[i].expr, Expr::Model { .. })).collect();
+    let [m] = models[..] else { return None };
+    let Expr::Model { state, x, .. } = &l.body[m].expr else { return None };
+    if !matches!(cx.models.get(state).map(|i| &i.code), Some(crate::models::ModelCode::Trees(_))) {
+        return None;
+    }
+    if !matches!(l.stmt(*x).map(|s| s.ty), Some(willump_ir::loops::LType::Vector(_))) {
+        return None;
+    }
+    let mut after = vec![l.body[m].id];
+    for s in &l.body[m + 1..] {
+        if s.expr.operands().iter().any(|o| !after.contains(o)) || s.expr.loaded().is_some() {
+            return None;
+        }
+        after.push(s.id);
+    }
+    Some(m)
+}
+
+/// One block of up to `TREE_BLOCK` rows from position `k0`: the statements before the model per
+/// row (their merges included, the model's input row copied into a block matrix), then the trees
+/// over the whole block (each tree's code runs for every row of the block in turn, so the
+/// ensemble's code is fetched once per block, not once per row), then the model's link, the
+/// statements after it and their merges per row. Returns the next block's first position.
+fn emit_blocked(
+    cx: &mut scalar::BodyCx<'_, '_>,
+    l: &Loop,
+    m: usize,
+    k0: Value,
+    end: Value,
+    rows: Value,
+) -> Result<Value, String> {
+    let Expr::Model { state, output, x } = l.body[m].expr.clone() else { unreachable!("blockable") };
+    let info = cx.models[&state].clone();
+    let crate::models::ModelCode::Trees(e) = &info.code else { unreachable!("blockable") };
+    let d = e.n_features;
+    let kk = e.n_outputs();
+    let xoff = cx.layout_scratch(TREE_BLOCK * d * 8);
+    let soff = cx.layout_scratch(TREE_BLOCK * kk * 8);
+    let xblk = cx.scratch_at(xoff);
+    let sblk = cx.scratch_at(soff);
+    let left = cx.b.ins().isub(end, k0);
+    let cap = cx.b.ins().iconst(types::I64, TREE_BLOCK as i64);
+    let small = cx.b.ins().icmp(IntCC::UnsignedLessThan, left, cap);
+    let nb = cx.b.ins().select(small, left, cap);
+    let pre_ids: Vec<ValId> = l.body[..m].iter().map(|s| s.id).collect();
+
+    // pass 1: statements before the model, per row
+    let (h1, j1) = counted_loop_head(cx, nb);
+    cx.k = cx.b.ins().iadd(k0, j1);
+    cx.row = source_row(cx, l.rows, cx.k, rows);
+    cx.vals.clear();
+    cx.types.clear();
+    for (i, s) in l.body[..m].iter().enumerate() {
+        let v = cx.stmt(i, s)?;
+        cx.vals.insert(s.id, v);
+        cx.types.insert(s.id, s.ty);
+    }
+    let Some(scalar::CgVal::Vector { ptr, n }) = cx.vals.get(&x).cloned() else {
+        return Err("a tree model's input must be a dense row".into());
+    };
+    if n != d {
+        return Err(format!("model {state} takes {d} features, its input has {n}"));
+    }
+    let xo = cx.b.ins().imul_imm_u(j1, (d * 8) as i64);
+    let dst = cx.b.ins().iadd(xblk, xo);
+    cx.copy_f64(dst, ptr, d);
+    for mg in l.merges.iter().filter(|mg| pre_ids.contains(&mg.value)) {
+        cx.merge(mg)?;
+    }
+    counted_loop_end(cx, h1, j1);
+
+    // the trees, over the block
+    trees::emit_block(cx, e, xblk, nb, sblk);
+
+    // pass 2: the model's output and what follows it, per row
+    let (h2, j2) = counted_loop_head(cx, nb);
+    cx.k = cx.b.ins().iadd(k0, j2);
+    cx.row = source_row(cx, l.rows, cx.k, rows);
+    let so = cx.b.ins().imul_imm_u(j2, (kk * 8) as i64);
+    let scores = cx.b.ins().iadd(sblk, so);
+    let y = linear::link(cx, &info, output, scores, l.body[m].ty)?;
+    cx.vals.insert(l.body[m].id, y);
+    cx.types.insert(l.body[m].id, l.body[m].ty);
+    for (i, s) in l.body.iter().enumerate().skip(m + 1) {
+        let v = cx.stmt(i, s)?;
+        cx.vals.insert(s.id, v);
+        cx.types.insert(s.id, s.ty);
+    }
+    for mg in l.merges.iter().filter(|mg| !pre_ids.contains(&mg.value)) {
+        cx.merge(mg)?;
+    }
+    counted_loop_end(cx, h2, j2);
+    Ok(cx.b.ins().iadd(k0, nb))
+}
+
+/// Opens `for j in 0..n`: returns the loop's header block and `j`, positioned in its body; the
+/// code after [`counted_loop_end`] runs once the loop is done.
+pub(crate) fn counted_loop_head(cx: &mut scalar::BodyCx<'_, '_>, n: Value) -> (Block, Value) {
+    let head = cx.b.create_block();
+    let body = cx.b.create_block();
+    let j = cx.b.append_block_param(head, types::I64);
+    let zero = cx.b.ins().iconst(types::I64, 0);
+    cx.b.ins().jump(head, &[BlockArg::Value(zero)]);
+    cx.b.switch_to_block(head);
+    let done = cx.b.create_block();
+    let stop = cx.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, j, n);
+    cx.b.ins().brif(stop, done, &[], body, &[]);
+    cx.loop_exits.push(done);
+    cx.b.switch_to_block(body);
+    (head, j)
+}
+
+/// Closes a loop opened by [`counted_loop_head`].
+pub(crate) fn counted_loop_end(cx: &mut scalar::BodyCx<'_, '_>, head: Block, j: Value) {
+    let next = cx.b.ins().iadd_imm_u(j, 1);
+    cx.b.ins().jump(head, &[BlockArg::Value(next)]);
+    let done = cx.loop_exits.pop().expect("a loop is open");
+    cx.b.switch_to_block(done);
 }
 
 /// The element type of column `column` of collection type `ty` (`None` for dense blocks).

@@ -50,6 +50,10 @@ pub(crate) struct BodyCx<'a, 'b> {
     pub helpers: &'a HashMap<&'static str, FuncRef>,
     pub vals: HashMap<ValId, CgVal>,
     pub types: HashMap<ValId, LType>,
+    /// Exit blocks of the counted loops currently open.
+    pub loop_exits: Vec<Block>,
+    /// Whether tree ensembles may run a block of rows at a time.
+    pub tree_blocks: bool,
     pub args: Value,
     pub scratch: Value,
     /// The loop position.

@@ -44,6 +44,35 @@ pub(crate) fn emit(cx: &mut BodyCx<'_, '_>, e: &TreeEnsemble, x: Value, scores: 
     Ok(())
 }
 
+/// Writes the raw scores of the `nb` rows of the block matrix at `xblk` (`n_features` f64s per
+/// row) to `sblk` (`n_outputs` per row): the scores start at the base scores, then each tree (as
+/// branches) runs for every row of the block before the next tree, adding its leaf in tree order.
+pub(crate) fn emit_block(cx: &mut BodyCx<'_, '_>, e: &TreeEnsemble, xblk: Value, nb: Value, sblk: Value) {
+    let k = e.n_outputs();
+    let d = e.n_features;
+    let (h, j) = super::counted_loop_head(cx, nb);
+    let so = cx.b.ins().imul_imm_u(j, (k * 8) as i64);
+    let srow = cx.b.ins().iadd(sblk, so);
+    for (o, &b) in e.base_score.iter().enumerate() {
+        let v = cx.b.ins().f64const(b);
+        cx.b.ins().store(mem(), v, srow, (o * 8) as i32);
+    }
+    super::counted_loop_end(cx, h, j);
+    for (t, tree) in e.trees.iter().enumerate() {
+        let (h, j) = super::counted_loop_head(cx, nb);
+        let xo = cx.b.ins().imul_imm_u(j, (d * 8) as i64);
+        let xrow = cx.b.ins().iadd(xblk, xo);
+        let leaf = branches(cx, tree, xrow);
+        let so = cx.b.ins().imul_imm_u(j, (k * 8) as i64);
+        let srow = cx.b.ins().iadd(sblk, so);
+        let at = ((t % k) * 8) as i32;
+        let cur = cx.b.ins().load(types::F64, mem(), srow, at);
+        let sum = cx.b.ins().fadd(cur, leaf);
+        cx.b.ins().store(mem(), sum, srow, at);
+        super::counted_loop_end(cx, h, j);
+    }
+}
+
 /// Whether a numerical split sends `x` left, as an i8.
 fn numerical(cx: &mut BodyCx<'_, '_>, x: Value, threshold: f64, missing: MissingType, default_left: bool) -> Value {
     let thr = cx.b.ins().f64const(threshold);
