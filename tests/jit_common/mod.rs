@@ -29,8 +29,14 @@ pub fn option_sets() -> Vec<CompileOptions> {
             }
         }
     }
-    // trees one row at a time (the default runs them a block of rows at a time)
-    out.push(CompileOptions { tree_blocks: false, verify: true, ..CompileOptions::default() });
+    // trees a block of rows at a time (the default runs them row by row)
+    out.push(CompileOptions { tree_blocks: true, verify: true, ..CompileOptions::default() });
+    out.push(CompileOptions {
+        tree_blocks: true,
+        opt_level: OptLevel::Speed,
+        verify: true,
+        ..CompileOptions::default()
+    });
     out
 }
 

@@ -36,7 +36,8 @@ pub struct CompileOptions {
     /// Keep the Cranelift IR of every function for the report.
     pub keep_clif: bool,
     /// Evaluate tree ensembles (as branches) a block of 16 rows at a time, so that the
-    /// ensemble's code is fetched once per block (batch calls; one row is a block of one).
+    /// ensemble's code is fetched once per block (batch calls; one row is a block of one). Off by
+    /// default: `benches/jit_gbdt.rs` measured no gain on a 100-tree, 31-leaf ensemble.
     pub tree_blocks: bool,
     /// Bits of the vocabulary tables' term hashes (64; tests cut it to force every lookup through
     /// collisions, which must never change an answer).
@@ -53,7 +54,7 @@ impl Default for CompileOptions {
             threads: 1,
             keep_clif: false,
             vocab_hash_bits: 64,
-            tree_blocks: true,
+            tree_blocks: false,
         }
     }
 }
