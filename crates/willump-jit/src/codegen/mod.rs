@@ -269,10 +269,9 @@ impl Jit {
             b.seal_all_blocks();
             b.finalize(frontend);
         }
-        if let Err(errors) = cranelift_codegen::verify_function(&self.ctx.func, self.module.isa()) {
-            let text = pretty_verifier_error(&self.ctx.func, None, errors);
+        if let Err(e) = verify(&self.ctx.func, self.module.isa(), &name) {
             self.module.clear_context(&mut self.ctx);
-            return Err(format!("the Cranelift verifier rejected {name}:\n{text}"));
+            return Err(e);
         }
         let clif = self.keep_clif.then(|| self.ctx.func.display().to_string());
         if let Err(e) = self.module.define_function(func, &mut self.ctx) {
@@ -296,6 +295,18 @@ impl Jit {
             })
             .collect())
     }
+}
+
+/// Runs the Cranelift verifier on `func`; its errors come back with the function printed and
+/// annotated.
+fn verify(
+    func: &cranelift_codegen::ir::Function,
+    isa: &dyn cranelift_codegen::isa::TargetIsa,
+    name: &str,
+) -> Result<(), String> {
+    cranelift_codegen::verify_function(func, isa).map_err(|errors| {
+        format!("the Cranelift verifier rejected {name}:\n{}", pretty_verifier_error(func, None, errors))
+    })
 }
 
 /// The loop skeleton: `for k in start..end { row = rows[k] or k; body; merges }`.
@@ -523,4 +534,34 @@ pub(crate) fn column_elem(ty: &Type, column: u32) -> Option<ColumnType> {
 /// Whether loads of `c` index by the source row (inputs) rather than the loop position.
 pub(crate) fn reads_source_row(program: &LoopProgram, c: CollId) -> bool {
     matches!(program.coll(c).origin, Origin::Input(_))
+}
+
+#[cfg(test)]
+mod tests {
+    use cranelift_codegen::ir::{Function, UserFuncName};
+    use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+    use cranelift_module::Module;
+
+    use super::*;
+
+    #[test]
+    fn a_verifier_error_prints_the_function() {
+        let jit = Jit::new(&CompileOptions::default()).unwrap();
+        let mut func = Function::with_name_signature(UserFuncName::user(0, 0), jit.loop_signature());
+        let mut ctx = FunctionBuilderContext::new();
+        let mut b = FunctionBuilder::new(&mut func, &mut ctx);
+        let block = b.create_block();
+        b.append_block_params_for_function_params(block);
+        b.switch_to_block(block);
+        // an integer add of two floats: ill-typed
+        let x = b.ins().f64const(1.0);
+        let y = b.ins().iadd(x, x);
+        let _ = y;
+        let zero = b.ins().iconst(types::I32, 0);
+        b.ins().return_(&[zero]);
+        b.seal_all_blocks();
+        b.finalize(jit.module.target_config());
+        let e = verify(&func, jit.module.isa(), "bad").unwrap_err();
+        assert!(e.contains("verifier rejected bad") && e.contains("iadd"), "{e}");
+    }
 }
