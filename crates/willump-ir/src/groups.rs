@@ -301,3 +301,13 @@ impl FeatureGroups {
         out
     }
 }
+
+/// The node that produced a column value, seen through table plumbing (for the cascade rewrite).
+pub(crate) fn column_producer_of(g: &Graph, id: NodeId) -> Result<NodeId, IrError> {
+    column_producer(g, id)
+}
+
+/// Each column of a table value with the node that produced it (for the cascade rewrite).
+pub(crate) fn table_columns_of(g: &Graph, id: NodeId) -> Result<Vec<(String, NodeId)>, IrError> {
+    table_columns(g, id)
+}

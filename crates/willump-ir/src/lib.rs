@@ -6,6 +6,7 @@
 //!
 //! See ARCHITECTURE.md at the repository root for the map of the crates.
 
+pub mod cascade;
 pub mod entity;
 pub mod error;
 pub mod graph;
@@ -18,6 +19,7 @@ pub mod text;
 pub mod types;
 pub mod typing;
 
+pub use cascade::{CascadeNodes, CascadeSpec, cascade_graph, small_graph};
 pub use entity::{NodeId, StateId};
 pub use error::IrError;
 pub use graph::{Graph, Node};

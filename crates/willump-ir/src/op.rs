@@ -184,6 +184,21 @@ pub enum Op {
         /// What it outputs.
         output: ModelOutput,
     },
+    /// Cascades: the indices (ascending, as an `i64` column) of the rows whose class
+    /// probabilities (`dense<k>`, one row per input row) are not confident: the largest
+    /// probability of the row is below `threshold`, or the row holds a NaN. Confidence is
+    /// `max(p, 1 - p)` for two classes and the top probability for more.
+    UnsureRows {
+        /// Rows whose top probability is at least this are confident.
+        threshold: f64,
+    },
+    /// The rows of a value (a column, tokens, a feature block or a table) at the row indices of
+    /// an `i64` column, in that order: the batch restricted to some rows.
+    TakeRows,
+    /// Merges in row order: the first argument, with its rows at the ascending row indices of
+    /// the third argument (`i64`) replaced, in order, by the rows of the second argument. Both
+    /// values have the same type (a column or a dense block).
+    MergeRows,
 }
 
 /// The shape of an attribute value in the text form.
@@ -227,6 +242,9 @@ impl Op {
             Op::Stack => "stack",
             Op::Opaque { .. } => "opaque",
             Op::Model { .. } => "model",
+            Op::UnsureRows { .. } => "unsure_rows",
+            Op::TakeRows => "take_rows",
+            Op::MergeRows => "merge_rows",
         }
     }
 
@@ -302,6 +320,7 @@ impl Op {
             Op::Select { names } => vec![("names", strs(names))],
             Op::LeftJoin { keys, .. } => vec![("keys", strs(keys))],
             Op::Model { output, .. } => vec![("output", Attr::Word(output.as_str().into()))],
+            Op::UnsureRows { threshold } => vec![("threshold", Attr::F64(*threshold))],
             Op::Lowercase
             | Op::Tokenize
             | Op::Vectorize { .. }
@@ -310,7 +329,9 @@ impl Op {
             | Op::ToDense
             | Op::Concat
             | Op::Stack
-            | Op::Opaque { .. } => vec![],
+            | Op::Opaque { .. }
+            | Op::TakeRows
+            | Op::MergeRows => vec![],
         }
     }
 
@@ -367,6 +388,7 @@ impl Op {
             "get_column" => &["name"],
             "left_join" => &["keys"],
             "model" => &["output"],
+            "unsure_rows" => &["threshold"],
             _ => &[],
         };
         if let Some((k, _)) = attrs.iter().find(|(k, _)| !known.contains(&k.as_str())) {
@@ -429,6 +451,9 @@ impl Op {
                 let output = ModelOutput::parse(&w).ok_or_else(|| format!("`model`: unknown output `{w}`"))?;
                 Op::Model { state: need_state()?, output }
             }
+            "unsure_rows" => Op::UnsureRows { threshold: f64_("threshold")? },
+            "take_rows" => Op::TakeRows,
+            "merge_rows" => Op::MergeRows,
             other => return Err(format!("unknown op `{other}`")),
         })
     }

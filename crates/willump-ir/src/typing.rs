@@ -222,6 +222,57 @@ pub fn infer_type(op: &Op, args: &[&Type], states: &[StateDecl], declared: Optio
                     .ok_or_else(|| "a regression model has no probabilities".into()),
             }
         }
+        Op::UnsureRows { .. } | Op::TakeRows | Op::MergeRows => infer_cascade(op, args),
+    }
+}
+
+/// The cascade ops' rules (kept apart: they restrict rows, they compute no feature).
+fn infer_cascade(op: &Op, args: &[&Type]) -> Result<Type, String> {
+    let arity = |n: usize| -> Result<(), String> {
+        if args.len() == n { Ok(()) } else { Err(format!("takes {n} argument(s), got {}", args.len())) }
+    };
+    let row_indices = |i: usize| -> Result<(), String> {
+        if *args[i] == Type::I64 {
+            Ok(())
+        } else {
+            Err(format!("argument {i} must be i64 row indices, found {}", args[i]))
+        }
+    };
+    match op {
+        Op::UnsureRows { threshold } => {
+            arity(1)?;
+            if !(0.0..=1.0).contains(threshold) {
+                return Err(format!("threshold {threshold} is not a probability in [0, 1]"));
+            }
+            match args[0] {
+                Type::Dense(None) => {}
+                Type::Dense(Some(k)) if *k >= 2 => {}
+                t => return Err(format!("argument 0 must be class probabilities (dense<k>, k >= 2), found {t}")),
+            }
+            Ok(Type::I64)
+        }
+        Op::TakeRows => {
+            arity(2)?;
+            match args[0] {
+                Type::Column(_) | Type::Tokens | Type::Sparse(_) | Type::Dense(_) | Type::Table(_) => {}
+                t => return Err(format!("argument 0 must be a value with rows, found {t}")),
+            }
+            row_indices(1)?;
+            Ok(args[0].clone())
+        }
+        Op::MergeRows => {
+            arity(3)?;
+            match args[0] {
+                Type::Column(_) | Type::Dense(_) => {}
+                t => return Err(format!("argument 0 must be a column or a dense block, found {t}")),
+            }
+            if args[1] != args[0] {
+                return Err(format!("argument 1 must have the type of argument 0 ({}), found {}", args[0], args[1]));
+            }
+            row_indices(2)?;
+            Ok(args[0].clone())
+        }
+        _ => Err(format!("`{}` is not a cascade op", op.name())),
     }
 }
 

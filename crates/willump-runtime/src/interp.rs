@@ -20,6 +20,7 @@ use crate::api;
 use crate::error::{Error, Result};
 use crate::models::Model;
 use crate::ops::{numeric, table as table_ops, text};
+use crate::optimize::rows as cascade_rows;
 use crate::state::BoundState;
 use crate::value::{Column, F64Column, Matrix, Table, Value};
 
@@ -44,12 +45,31 @@ impl Slot<'_> {
 
 /// Computes the values of `wanted` from `inputs` (already checked against the graph's inputs).
 pub fn eval(graph: &Graph, states: &[BoundState], inputs: &[Value], wanted: &[NodeId]) -> Result<Vec<Value>> {
+    eval_with(graph, states, inputs, &[], wanted)
+}
+
+/// [`eval`] given the values of some nodes already (`known`, computed earlier on the same rows):
+/// they are not computed again, nor is anything only they depend on. A staged run (a cascade's
+/// small part, then the rest) uses it.
+pub fn eval_with(
+    graph: &Graph,
+    states: &[BoundState],
+    inputs: &[Value],
+    known: &[(NodeId, &Value)],
+    wanted: &[NodeId],
+) -> Result<Vec<Value>> {
     let n = graph.nodes().len();
-    // Which nodes are needed, and the last node that uses each one.
+    // Which nodes are needed (walking back from the wanted ones, stopping at known values), and
+    // the last node that uses each one.
+    let mut is_known = vec![false; n];
+    for (k, _) in known {
+        is_known[k.index()] = true;
+    }
     let mut needed = vec![false; n];
-    for &w in wanted {
-        for a in graph.ancestors(w) {
-            needed[a.index()] = true;
+    let mut stack: Vec<NodeId> = wanted.to_vec();
+    while let Some(id) = stack.pop() {
+        if !std::mem::replace(&mut needed[id.index()], true) && !is_known[id.index()] {
+            stack.extend(graph.node(id).args.iter().copied());
         }
     }
     let mut last_use = vec![0usize; n];
@@ -63,8 +83,11 @@ pub fn eval(graph: &Graph, states: &[BoundState], inputs: &[Value], wanted: &[No
     }
 
     let mut slots: Vec<Option<Slot<'_>>> = (0..n).map(|_| None).collect();
+    for (k, v) in known {
+        slots[k.index()] = Some(Slot::Borrowed(v));
+    }
     for id in graph.node_ids() {
-        if !needed[id.index()] {
+        if !needed[id.index()] || is_known[id.index()] {
             continue;
         }
         let node = graph.node(id);
@@ -191,6 +214,21 @@ pub fn eval_node(graph: &Graph, id: NodeId, node: &Node, args: &[&Value], state:
             })?;
             check_opaque_output(&call.name, node, args, &out)?;
             out
+        }
+        (Op::UnsureRows { threshold }, None) => {
+            let proba = args[0].matrix_ref(&label, &arg_name(0))?;
+            let crate::value::MatrixRef::Dense(p) = proba else {
+                return Err(Error::invalid(label, arg_name(0), "expected dense class probabilities"));
+            };
+            cascade_rows::indices_column(&cascade_rows::unsure_rows(p, *threshold))
+        }
+        (Op::TakeRows, None) => {
+            let rows = cascade_rows::indices_of(&label, &arg_name(1), args[1])?;
+            cascade_rows::take_rows(&label, &arg_name(0), args[0], &rows)?
+        }
+        (Op::MergeRows, None) => {
+            let rows = cascade_rows::indices_of(&label, &arg_name(2), args[2])?;
+            cascade_rows::merge_rows(&label, args[0], args[1], &rows)?
         }
         (op, _) => {
             return Err(Error::op(label, format!("the interpreter cannot run `{}` with this state", op.name())));

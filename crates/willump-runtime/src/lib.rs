@@ -5,6 +5,7 @@
 //! See ARCHITECTURE.md at the repository root for the map of the crates.
 
 pub mod api;
+pub mod artifact;
 pub mod error;
 pub mod fingerprint;
 pub mod interp;
@@ -12,6 +13,7 @@ pub mod lift;
 pub mod metrics;
 pub mod models;
 pub mod ops;
+pub mod optimize;
 pub mod pipeline;
 pub mod rng;
 pub mod state;

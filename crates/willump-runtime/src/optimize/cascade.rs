@@ -1,0 +1,360 @@
+//! [`CascadePipeline`]: a pipeline rewritten into cascade form, bound to its small and full
+//! models. It runs on the interpreter as it is (the cascade graph is ordinary dataflow), or on
+//! any [`Executor`] through [`CascadePipeline::serve`]; both count how many rows the small model
+//! answered (atomic counters, shared by every clone and served copy).
+
+use std::ops::Range;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::{Deserialize, Serialize};
+use willump_ir::{CascadeNodes, CascadeSpec, Graph, ModelOutput, NodeId, Op, StateDecl, cascade_graph, small_graph};
+
+use super::executor::{Executor, Prepared};
+use super::rows;
+use super::score::{Score, Target};
+use crate::error::{Error, Result};
+use crate::interp;
+use crate::models::Model;
+use crate::pipeline::Pipeline;
+use crate::state::BoundState;
+use crate::value::Value;
+
+/// One feature group as the plan records it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanGroup {
+    /// The group's name.
+    pub name: String,
+    /// Its model-input columns.
+    pub columns: Vec<Range<usize>>,
+    /// Its cost per row as measured (or given).
+    pub cost: f64,
+    /// Its cost scaled to the integers summing to 1,000.
+    pub scaled_cost: u32,
+    /// Its importance (score drop when permuted).
+    pub importance: f64,
+    /// Whether the small model reads it.
+    pub selected: bool,
+}
+
+/// What was chosen, stored explicitly (not just the budget it came from).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CascadePlan {
+    /// The feature groups, in column order.
+    pub groups: Vec<PlanGroup>,
+    /// Indices of the selected groups.
+    pub selected: Vec<usize>,
+    /// Rows whose small-model confidence is at least this keep the small answer.
+    pub threshold: f64,
+    /// What the pipeline outputs.
+    pub output: ModelOutput,
+    /// How the costs were obtained.
+    pub cost_source: String,
+    /// The score and target the cascade was chosen for.
+    pub score: Score,
+    /// The target.
+    pub target: Target,
+    /// The seed of training.
+    pub seed: u64,
+    /// Whether the served models were certified on held-out rows (guarded mode).
+    pub certified: bool,
+}
+
+/// How many rows each path answered.
+#[derive(Debug, Default)]
+pub struct CascadeStats {
+    early: AtomicU64,
+    full: AtomicU64,
+}
+
+/// A snapshot of [`CascadeStats`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CascadeCounts {
+    /// Rows answered by the small model alone.
+    pub early: u64,
+    /// Rows that went on to the full model.
+    pub full: u64,
+}
+
+impl CascadeCounts {
+    /// The fraction of rows answered early (0 when no row was answered).
+    pub fn early_fraction(&self) -> f64 {
+        let n = self.early + self.full;
+        if n == 0 { 0.0 } else { self.early as f64 / n as f64 }
+    }
+}
+
+impl CascadeStats {
+    fn record(&self, early: usize, full: usize) {
+        self.early.fetch_add(early as u64, Ordering::Relaxed);
+        self.full.fetch_add(full as u64, Ordering::Relaxed);
+    }
+
+    /// The counts so far.
+    pub fn counts(&self) -> CascadeCounts {
+        CascadeCounts { early: self.early.load(Ordering::Relaxed), full: self.full.load(Ordering::Relaxed) }
+    }
+
+    /// Sets both counts to zero.
+    pub fn reset(&self) {
+        self.early.store(0, Ordering::Relaxed);
+        self.full.store(0, Ordering::Relaxed);
+    }
+}
+
+/// A cascade's answer for a batch.
+#[derive(Debug, Clone)]
+pub struct CascadePrediction {
+    /// The answer, of the original pipeline's output type, in row order.
+    pub value: Value,
+    /// For each row, whether the small model answered it (without the remaining groups).
+    pub early: Vec<bool>,
+}
+
+/// A pipeline in cascade form.
+#[derive(Clone)]
+pub struct CascadePipeline {
+    original: Pipeline,
+    small: Pipeline,
+    small_nodes: CascadeNodes,
+    cascade: Pipeline,
+    nodes: CascadeNodes,
+    /// Values computed on every row that the full branch takes at the unsure rows.
+    reused: Vec<NodeId>,
+    plan: CascadePlan,
+    stats: Arc<CascadeStats>,
+}
+
+impl std::fmt::Debug for CascadePipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CascadePipeline").field("plan", &self.plan).finish_non_exhaustive()
+    }
+}
+
+/// Counts a batch's paths and marks its early rows.
+fn finish(stats: &CascadeStats, n: usize, unsure: &[usize], value: Value) -> CascadePrediction {
+    stats.record(n - unsure.len(), unsure.len());
+    let mut early = vec![true; n];
+    for &r in unsure {
+        early[r] = false;
+    }
+    CascadePrediction { value, early }
+}
+
+/// The graph of `p` with state `id`'s declaration replaced (kind and fingerprint of a new value).
+pub(crate) fn redeclare(g: &Graph, id: usize, decl: StateDecl) -> Result<Graph> {
+    let mut states = g.states().to_vec();
+    states[id] = decl;
+    Graph::from_parts(g.name.clone(), states, g.nodes().to_vec(), g.output()).map_err(|e| Error::Ir(e.to_string()))
+}
+
+/// `p` with its final model replaced by `model` (same class and shape).
+pub(crate) fn with_full_model(p: &Pipeline, model: Arc<dyn Model>) -> Result<Pipeline> {
+    let out = p.graph().output().ok_or_else(|| Error::Ir("the graph has no output".into()))?;
+    let Op::Model { state, .. } = p.graph().node(out).op else {
+        return Err(Error::Ir("the pipeline does not end in a model".into()));
+    };
+    let bound = BoundState::Model(model);
+    let old = p.graph().state(state);
+    let decl = StateDecl { name: old.name.clone(), kind: bound.kind(), fingerprint: bound.fingerprint() };
+    let graph = redeclare(p.graph(), state.index(), decl)?;
+    let mut states = p.states().to_vec();
+    states[state.index()] = bound;
+    Pipeline::new(graph, states)
+}
+
+impl CascadePipeline {
+    /// Builds the cascade of `original` (whose final model is the served full model) with the
+    /// small model `small` and the choices of `plan`.
+    pub fn assemble(original: Pipeline, small: Arc<dyn Model>, plan: CascadePlan) -> Result<Self> {
+        let groups = original.feature_groups()?;
+        if groups.groups.len() != plan.groups.len() {
+            return Err(Error::Ir(format!(
+                "the plan has {} feature groups, the pipeline {}",
+                plan.groups.len(),
+                groups.groups.len()
+            )));
+        }
+        for (g, p) in groups.groups.iter().zip(&plan.groups) {
+            if g.name != p.name || g.columns.as_ref() != Some(&p.columns) {
+                return Err(Error::Ir(format!(
+                    "feature group `{}` (columns {:?}) does not match the plan's `{}` (columns {:?})",
+                    g.name, g.columns, p.name, p.columns
+                )));
+            }
+        }
+        let bound = BoundState::Model(small);
+        let small_model =
+            StateDecl { name: "model.small".into(), kind: bound.kind(), fingerprint: bound.fingerprint() };
+        let spec = CascadeSpec { selected: plan.selected.clone(), threshold: plan.threshold, small_model };
+        let ir = |e: willump_ir::IrError| Error::Ir(e.to_string());
+        let (small_g, small_nodes) = small_graph(original.graph(), &groups, &spec).map_err(ir)?;
+        let (cascade_g, nodes) = cascade_graph(original.graph(), &groups, &spec).map_err(ir)?;
+        let mut states = original.states().to_vec();
+        states.push(bound);
+        let small = Pipeline::new(small_g, states.clone())?;
+        let cascade = Pipeline::new(cascade_g, states)?;
+        let reused = cascade
+            .graph()
+            .nodes()
+            .iter()
+            .filter(|n| matches!(n.op, Op::TakeRows))
+            .map(|n| n.args[0])
+            .filter(|a| !matches!(cascade.graph().node(*a).op, Op::Input { .. }))
+            .collect();
+        Ok(CascadePipeline {
+            original,
+            small,
+            small_nodes,
+            cascade,
+            nodes,
+            reused,
+            plan,
+            stats: Arc::new(CascadeStats::default()),
+        })
+    }
+
+    /// The choices this cascade was built from.
+    pub fn plan(&self) -> &CascadePlan {
+        &self.plan
+    }
+
+    /// The original pipeline with the served full model.
+    pub fn full_pipeline(&self) -> &Pipeline {
+        &self.original
+    }
+
+    /// The small part alone (selected groups to the small model's probabilities).
+    pub fn small_pipeline(&self) -> &Pipeline {
+        &self.small
+    }
+
+    /// The cascade graph bound to its state.
+    pub fn cascade_pipeline(&self) -> &Pipeline {
+        &self.cascade
+    }
+
+    /// The nodes of interest of the cascade graph.
+    pub fn nodes(&self) -> &CascadeNodes {
+        &self.nodes
+    }
+
+    /// The small model.
+    pub fn small_model(&self) -> Result<&Arc<dyn Model>> {
+        match self.cascade.states().get(self.nodes.small_state.index()) {
+            Some(BoundState::Model(m)) => Ok(m),
+            _ => Err(Error::Ir("the small model's state is not a model".into())),
+        }
+    }
+
+    /// The served full model.
+    pub fn full_model(&self) -> Result<&Arc<dyn Model>> {
+        let g = self.original.graph();
+        let out = g.output().ok_or_else(|| Error::Ir("no output".into()))?;
+        match g.node(out).op.state().and_then(|s| self.original.states().get(s.index())) {
+            Some(BoundState::Model(m)) => Ok(m),
+            _ => Err(Error::Ir("the full model's state is not a model".into())),
+        }
+    }
+
+    /// The cascade graph in its text form.
+    pub fn ir_text(&self) -> String {
+        self.cascade.ir_text()
+    }
+
+    /// The counts of rows answered by each path (shared by clones and served copies).
+    pub fn stats(&self) -> &CascadeStats {
+        &self.stats
+    }
+
+    /// Runs the cascade on the interpreter and returns its answer.
+    pub fn run(&self, inputs: &[Value]) -> Result<Value> {
+        Ok(self.predict(inputs)?.value)
+    }
+
+    /// Runs the cascade on the interpreter: the small part first; when the small model is sure of
+    /// every row (always so for a confident one-row query) the answer is returned right away,
+    /// otherwise the rest of the graph runs, reusing what the small part computed.
+    pub fn predict(&self, inputs: &[Value]) -> Result<CascadePrediction> {
+        let n = self.cascade.check_inputs(inputs)?;
+        let (g, states) = (self.cascade.graph(), self.cascade.states());
+        let unsure_node = self.nodes.unsure.ok_or_else(|| Error::Ir("no unsure_rows node".into()))?;
+        let merged = self.nodes.merged.ok_or_else(|| Error::Ir("no merge_rows node".into()))?;
+        let mut first_wanted = vec![self.nodes.small_output, unsure_node];
+        first_wanted.extend(&self.reused);
+        let first = interp::eval(g, states, inputs, &first_wanted)?;
+        let unsure = rows::indices_of("unsure_rows", "unsure", &first[1])?;
+        let value = if unsure.is_empty() {
+            first[0].clone()
+        } else {
+            let known: Vec<(NodeId, &Value)> = first_wanted.iter().copied().zip(first.iter()).collect();
+            interp::eval_with(g, states, inputs, &known, &[merged])?.remove(0)
+        };
+        Ok(finish(&self.stats, n, &unsure, value))
+    }
+
+    /// Prepares the cascade on `executor` (for a compiler: compiles the small part and the full
+    /// pipeline). The served cascade runs the small part on every row and the full pipeline on
+    /// the unsure rows only (see [`Strategy::Recompute`](super::Strategy::Recompute)).
+    pub fn serve(&self, executor: &dyn Executor) -> Result<ServedCascade> {
+        let mut small_out = vec![self.small_nodes.small_proba];
+        if self.small_nodes.small_output != self.small_nodes.small_proba {
+            small_out.push(self.small_nodes.small_output);
+        }
+        let full_out = self.original.graph().output().ok_or_else(|| Error::Ir("no output".into()))?;
+        Ok(ServedCascade {
+            engine: executor.name(),
+            small: executor.prepare(&self.small, &small_out)?,
+            full: executor.prepare(&self.original, &[full_out])?,
+            threshold: self.plan.threshold,
+            check: self.original.clone(),
+            stats: self.stats.clone(),
+        })
+    }
+}
+
+/// A cascade prepared on an [`Executor`]: the small part on every row, the full pipeline on the
+/// unsure rows. Safe to call from many threads at once.
+pub struct ServedCascade {
+    engine: String,
+    small: Arc<dyn Prepared>,
+    full: Arc<dyn Prepared>,
+    threshold: f64,
+    check: Pipeline,
+    stats: Arc<CascadeStats>,
+}
+
+impl ServedCascade {
+    /// The engine's name.
+    pub fn engine(&self) -> &str {
+        &self.engine
+    }
+
+    /// The counts of rows answered by each path (shared with the [`CascadePipeline`]).
+    pub fn stats(&self) -> &CascadeStats {
+        &self.stats
+    }
+
+    /// The cascade's answer for a batch, with which rows were answered early.
+    pub fn predict(&self, inputs: &[Value]) -> Result<CascadePrediction> {
+        let n = self.check.check_inputs(inputs)?;
+        let mut small = self.small.run(inputs, None)?;
+        let Some(Value::Dense(proba)) = small.first() else {
+            return Err(Error::op("cascade", "the small part did not return class probabilities"));
+        };
+        let unsure = rows::unsure_rows(proba.view(), self.threshold);
+        let answer = small.pop().expect("the small part returns its answer");
+        let value = if unsure.is_empty() {
+            answer
+        } else {
+            let full = self.full.run(inputs, Some(&unsure))?.remove(0);
+            rows::merge_rows("merge_rows", &answer, &full, &unsure)?
+        };
+        Ok(finish(&self.stats, n, &unsure, value))
+    }
+
+    /// The answer alone.
+    pub fn run(&self, inputs: &[Value]) -> Result<Value> {
+        Ok(self.predict(inputs)?.value)
+    }
+}

@@ -1,0 +1,162 @@
+//! What the user chooses when training cascades; everything else is automatic.
+
+use serde::{Deserialize, Serialize};
+
+use super::score::{Score, Target};
+use crate::error::{Error, Result};
+
+/// How a cascade's unsure rows get their remaining features, which decides its expected cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Strategy {
+    /// The selected groups' blocks are computed once and reused for the unsure rows (the cascade
+    /// graph as the interpreter runs it): an unsure row costs the total.
+    Reuse,
+    /// The small part and the full pipeline run separately (an engine that fuses each pipeline
+    /// into one loop): an unsure row also recomputes the selected groups.
+    Recompute,
+}
+
+/// The guarded mode: the chosen cascade must pass on rows that took no part in choosing it, and
+/// the models served are exactly the ones certified.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Guard {
+    /// Two-sided confidence level of the paired bootstrap interval of the score difference whose
+    /// lower end must be within the target (0.95).
+    pub confidence: f64,
+    /// Bootstrap resamples (1,000).
+    pub resamples: usize,
+    /// Fraction of the training rows held out for certification (0.25).
+    pub holdout_fraction: f64,
+    /// Whether the full model is fit on every training row (as plain mode serves it) rather than
+    /// without the held-out rows (false). Either way the pair certified is the pair served. With
+    /// `true` the held-out rows are in-sample for the full model only, which favours it: the
+    /// certificate errs against the cascade, and on high-variance models (thousands of sparse
+    /// features) it rarely passes; with `false` the served full model sees fewer rows, which costs
+    /// accuracy against the user's own full model (BENCHMARKS.md, Cascades, measures both).
+    pub full_model_on_all_rows: bool,
+    /// Candidates certified at most, cheapest first; each test runs at confidence
+    /// `1 - (1 - confidence) / max_certified` (Bonferroni), so the guarantee holds for the whole
+    /// sequence (3).
+    pub max_certified: usize,
+}
+
+impl Default for Guard {
+    fn default() -> Self {
+        Guard {
+            confidence: 0.95,
+            resamples: 1000,
+            holdout_fraction: 0.25,
+            full_model_on_all_rows: false,
+            max_certified: 3,
+        }
+    }
+}
+
+/// Whether to draw a progress bar on stderr while training.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProgressBar {
+    /// When stderr is a terminal.
+    Auto,
+    /// Never.
+    Never,
+}
+
+/// The configuration of cascade training.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CascadeConfig {
+    /// Seed of every random choice (splits, permutations, bootstrap).
+    pub seed: u64,
+    /// The score the target is about (accuracy by default).
+    pub score: Score,
+    /// How much worse than the full model the cascade may be (0.001 absolute by default).
+    pub target: Target,
+    /// Fraction of the training rows used for validation (importance, threshold search) (0.25).
+    pub validation_fraction: f64,
+    /// Cost budgets, as fractions of the total cost (0.1 to 0.6).
+    pub budgets: Vec<f64>,
+    /// Confidence thresholds to try (`None`: 0.6 to 1.0 for binary, lower for multi-class).
+    pub thresholds: Option<Vec<f64>>,
+    /// Permutation repeats per group for importance (3).
+    pub importance_repeats: usize,
+    /// The guarded mode (`None`: plain, as Willump).
+    pub guard: Option<Guard>,
+    /// The execution strategy the expected cost assumes.
+    pub strategy: Strategy,
+    /// Rows of the calibration sample the costs are measured on (1,000).
+    pub calibration_rows: usize,
+    /// Rows the final speed-up is measured on (2,000; 0 skips the measurement).
+    pub measure_rows: usize,
+    /// The progress bar.
+    pub progress: ProgressBar,
+}
+
+impl Default for CascadeConfig {
+    fn default() -> Self {
+        CascadeConfig {
+            seed: 0,
+            score: Score::Accuracy,
+            target: Target::Absolute(0.001),
+            validation_fraction: 0.25,
+            budgets: vec![0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
+            thresholds: None,
+            importance_repeats: 3,
+            guard: None,
+            strategy: Strategy::Reuse,
+            calibration_rows: 1000,
+            measure_rows: 2000,
+            progress: ProgressBar::Auto,
+        }
+    }
+}
+
+impl CascadeConfig {
+    /// The default configuration in guarded mode.
+    pub fn guarded() -> Self {
+        CascadeConfig { guard: Some(Guard::default()), ..Default::default() }
+    }
+
+    /// The thresholds for `n_classes` classes: the configured ones, or the default grid.
+    pub fn thresholds_for(&self, n_classes: usize) -> Vec<f64> {
+        if let Some(t) = &self.thresholds {
+            return t.clone();
+        }
+        let grid: &[f64] = if n_classes <= 2 {
+            &[0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.975, 0.99, 1.0]
+        } else {
+            &[0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.975, 0.99, 1.0]
+        };
+        grid.iter().copied().filter(|&t| t > 1.0 / n_classes as f64).collect()
+    }
+
+    /// Checks every value is in range.
+    pub fn check(&self) -> Result<()> {
+        let bad = |field: &str, msg: String| Err(Error::invalid("cascades", field, msg));
+        self.target.check()?;
+        if !(self.validation_fraction > 0.0 && self.validation_fraction < 1.0) {
+            return bad("validation_fraction", format!("{} is not in (0, 1)", self.validation_fraction));
+        }
+        if self.budgets.is_empty() || self.budgets.iter().any(|b| !(*b > 0.0 && *b < 1.0)) {
+            return bad("budgets", format!("{:?}: need fractions in (0, 1)", self.budgets));
+        }
+        if let Some(t) = &self.thresholds
+            && (t.is_empty() || t.iter().any(|t| !(0.0..=1.0).contains(t)))
+        {
+            return bad("thresholds", format!("{t:?}: need probabilities in [0, 1]"));
+        }
+        if self.importance_repeats == 0 {
+            return bad("importance_repeats", "at least one".into());
+        }
+        if let Some(g) = &self.guard {
+            if !(g.confidence > 0.0 && g.confidence < 1.0) {
+                return bad("guard.confidence", format!("{} is not in (0, 1)", g.confidence));
+            }
+            if g.resamples < 10 || g.max_certified == 0 {
+                return bad("guard", "needs at least 10 resamples and one certification".into());
+            }
+            if !(g.holdout_fraction > 0.0 && g.holdout_fraction + self.validation_fraction < 1.0) {
+                return bad("guard.holdout_fraction", format!("{} leaves no rows to fit on", g.holdout_fraction));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,52 @@
+//! The statistical optimizer: end-to-end cascades (DESIGN.md section 3).
+//!
+//! Most rows are easy: a small model on a few cheap, important feature groups answers them, and
+//! only the hard rows pay for every feature. [`train_cascades`] takes a pipeline, training rows
+//! with labels, a [`CostModel`] and a [`CascadeConfig`] (the score and the accuracy target), and
+//! does the rest:
+//!
+//! 1. splits the rows (seeded, stratified): a fitting part, a validation part, and in the
+//!    guarded mode a held-out part that takes no part in choosing;
+//! 2. costs each feature group ([`MeasuredCosts`] times each group alone on the serving engine;
+//!    [`FixedCosts`] for tests and reproductions) and scales the costs to integers summing to
+//!    1,000;
+//! 3. fits the full model's class ([`ModelSpec`](crate::models::ModelSpec)) on the fitting part
+//!    and measures each group's grouped permutation importance on the validation part;
+//! 4. for each cost budget, picks the most important groups within it (0/1 knapsack), fits a
+//!    small model of the same class on their columns, and tries each confidence threshold: rows
+//!    whose small-model confidence is at least the threshold keep the small answer, the rest take
+//!    the full model's; a candidate is accepted when the mix stays within the target of the full
+//!    model's score (guarded: when the lower end of a paired bootstrap interval does);
+//! 5. picks the accepted candidate of least expected cost; plain: refits both models on all
+//!    rows; guarded: fits both on the fitting and validation rows and certifies that pair on the
+//!    held-out rows (declining, with the reason, when nothing passes); the served models are the
+//!    certified ones;
+//! 6. rewrites the pipeline into cascade form ([`willump_ir::cascade_graph`]) and measures the
+//!    speed-up.
+//!
+//! The result is a [`CascadePipeline`] (run on the interpreter, or [`CascadePipeline::serve`]d
+//! on any [`Executor`]) and a [`CascadeReport`]; [`crate::artifact`] saves and loads both.
+
+pub mod bootstrap;
+mod cascade;
+mod config;
+mod cost;
+mod executor;
+pub mod features;
+pub mod knapsack;
+mod progress;
+mod report;
+pub mod rows;
+mod score;
+pub mod split;
+mod train;
+
+pub use cascade::{
+    CascadeCounts, CascadePipeline, CascadePlan, CascadePrediction, CascadeStats, PlanGroup, ServedCascade,
+};
+pub use config::{CascadeConfig, Guard, ProgressBar, Strategy};
+pub use cost::{CostModel, FixedCosts, GroupCosts, MeasuredCosts, scale_costs};
+pub use executor::{Executor, Interpreter, Prepared};
+pub use report::{Candidate, CascadeReport, Certification, Measured};
+pub use score::{Score, Target, predictions};
+pub use train::{CascadeOutcome, train_cascades};

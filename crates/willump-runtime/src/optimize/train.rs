@@ -1,0 +1,560 @@
+//! Cascade training (DESIGN.md section 3): split, cost, importance, knapsack over budgets,
+//! small-model fits, threshold search against the target, (guarded) certification on held-out
+//! rows, final fits, rewrite.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use ndarray::Array2;
+use rayon::prelude::*;
+use willump_ir::{FeatureGroups, ModelOutput, Op};
+
+use super::bootstrap::{Interval, paired_gain_interval};
+use super::cascade::{CascadePipeline, CascadePlan, PlanGroup, with_full_model};
+use super::config::{CascadeConfig, Guard, Strategy};
+use super::cost::{CostModel, scale_costs};
+use super::executor::{Executor, Interpreter};
+use super::features::{columns_of, permute_group, select_columns};
+use super::knapsack::knapsack;
+use super::progress::Progress;
+use super::report::{Candidate, CascadeReport, Certification, Measured};
+use super::rows::{confidence, is_sure};
+use super::score::Score;
+use crate::error::{Error, Result};
+use crate::models::{Model, ModelSpec, Task};
+use crate::pipeline::Pipeline;
+use crate::rng::Rng;
+use crate::state::BoundState;
+use crate::value::{Matrix, MatrixRef, Value};
+
+/// What training gives: the report, and the cascade unless it declined.
+#[derive(Debug)]
+pub struct CascadeOutcome {
+    /// What was measured, tried and chosen.
+    pub report: CascadeReport,
+    /// The cascade, when one met the target (and, guarded, passed certification).
+    pub cascade: Option<CascadePipeline>,
+}
+
+/// The served choice: the candidate, the full model and the small model.
+type Served = (usize, Arc<dyn Model>, Arc<dyn Model>);
+
+/// The scaled total cost of a pipeline.
+const TOTAL: u32 = 1000;
+
+/// A stream seed derived from the training seed (each random step draws from its own stream, so
+/// that the order steps run in, and the number of threads, change nothing).
+fn stream(seed: u64, tag: u64, a: u64, b: u64) -> u64 {
+    let mut h = crate::fingerprint::Fnv64::default();
+    for v in [seed, tag, a, b] {
+        h.write(&v.to_le_bytes());
+    }
+    h.finish()
+}
+
+/// The rows `rows` of a matrix.
+fn rows_of(x: &Matrix, rows: &[usize]) -> Result<Matrix> {
+    x.take_rows(rows)
+}
+
+fn gather(v: &[f64], rows: &[usize]) -> Vec<f64> {
+    rows.iter().map(|&r| v[r]).collect()
+}
+
+/// `full` with the rows where `small` is sure at `threshold` replaced by `small`'s rows; returns
+/// the mix and how many rows were replaced.
+fn mix(small: &Array2<f64>, full: &Array2<f64>, conf: &[f64], threshold: f64) -> (Array2<f64>, usize) {
+    let mut out = full.clone();
+    let mut early = 0;
+    for (i, &c) in conf.iter().enumerate() {
+        if is_sure(c, threshold) {
+            out.row_mut(i).assign(&small.row(i));
+            early += 1;
+        }
+    }
+    (out, early)
+}
+
+fn row_confidences(p: &Array2<f64>) -> Vec<f64> {
+    p.rows().into_iter().map(|r| confidence(&r.to_vec())).collect()
+}
+
+/// Accuracy and (binary) AUC of probabilities.
+fn accuracy_auc(y: &[f64], p: &Array2<f64>) -> Result<(f64, Option<f64>)> {
+    let acc = Score::Accuracy.eval(y, p.view())?;
+    let auc = if p.ncols() == 2 { Score::RocAuc.eval(y, p.view()).ok() } else { None };
+    Ok((acc, auc))
+}
+
+/// The expected cost per row of a cascade whose selected groups cost `set_cost` (of `TOTAL`)
+/// when a fraction `early` of rows stops at the small model.
+fn expected_cost(strategy: Strategy, set_cost: u32, early: f64) -> f64 {
+    let (s, t) = (set_cost as f64, TOTAL as f64);
+    match strategy {
+        Strategy::Reuse => s + (1.0 - early) * (t - s),
+        Strategy::Recompute => s + (1.0 - early) * t,
+    }
+}
+
+struct Problem {
+    groups: FeatureGroups,
+    spec: ModelSpec,
+    output: ModelOutput,
+    n_classes: usize,
+}
+
+fn problem(pipeline: &Pipeline, labels: &[f64], n: usize) -> Result<Problem> {
+    let op = "cascades";
+    if labels.len() != n {
+        return Err(Error::invalid(op, "labels", format!("{} labels for {n} rows", labels.len())));
+    }
+    let groups = pipeline.feature_groups()?;
+    if groups.groups.len() < 2 {
+        return Err(Error::op(
+            op,
+            format!(
+                "a cascade needs at least two feature groups; `{}` has {}",
+                pipeline.graph().name,
+                groups.groups.len()
+            ),
+        ));
+    }
+    if let Some(g) = groups.groups.iter().find(|g| g.columns.is_none()) {
+        return Err(Error::op(op, format!("the width of feature group `{}` is only known at run time", g.name)));
+    }
+    let Op::Model { state, output } = pipeline.graph().node(groups.model).op else {
+        return Err(Error::op(op, "the pipeline does not end in a model"));
+    };
+    let Some(BoundState::Model(model)) = pipeline.states().get(state.index()) else {
+        return Err(Error::op(op, "the final model's state is not a model"));
+    };
+    let n_classes = match model.task() {
+        Task::Binary => 2,
+        Task::MultiClass { n_classes } => n_classes,
+        Task::Regression => return Err(Error::op(op, "cascades need a classifier; the final model is a regression")),
+    };
+    if let Some(bad) = labels.iter().find(|y| !(y.fract() == 0.0 && **y >= 0.0 && **y < n_classes as f64)) {
+        return Err(Error::invalid(op, "labels", format!("label {bad} is not a class of the model (0..{n_classes})")));
+    }
+    Ok(Problem { groups, spec: model.spec(), output, n_classes })
+}
+
+/// Trains a cascade for `pipeline` on row inputs `inputs` with labels `labels`, costing groups
+/// with `costs` (see the module docs for the steps).
+pub fn train_cascades(
+    pipeline: &Pipeline,
+    inputs: &[Value],
+    labels: &[f64],
+    costs: &dyn CostModel,
+    config: &CascadeConfig,
+) -> Result<CascadeOutcome> {
+    config.check()?;
+    let n = pipeline.check_inputs(inputs)?;
+    let pb = problem(pipeline, labels, n)?;
+    let ng = pb.groups.groups.len();
+    let progress = Progress::new(config.progress, (ng + ng + config.budgets.len() + 2) as u64);
+
+    // Costs, on a seeded calibration sample.
+    progress.step("measuring group costs");
+    let mut sample_rows = Rng::new(stream(config.seed, 1, 0, 0)).permutation(n);
+    sample_rows.truncate(config.calibration_rows.max(1).min(n));
+    sample_rows.sort_unstable();
+    let sample = inputs.iter().map(|v| v.take_rows(&sample_rows)).collect::<Result<Vec<_>>>()?;
+    let group_costs = costs.group_costs(pipeline, &pb.groups, &sample)?;
+    let scaled = scale_costs(&group_costs.per_row, TOTAL)?;
+    progress.done(ng as u64);
+
+    // The model input for every row, and the split.
+    progress.step("computing features");
+    let x = into_matrix(pipeline.run_nodes(inputs, &[pb.groups.model_input])?.remove(0))?;
+    let mut fractions = vec![config.validation_fraction];
+    if let Some(g) = &config.guard {
+        fractions.push(g.holdout_fraction);
+    }
+    let parts = super::split::stratified(labels, &fractions, stream(config.seed, 2, 0, 0))?;
+    let (fit, valid) = (&parts[0], &parts[1]);
+    let holdout: &[usize] = parts.get(2).map_or(&[], |p| p.as_slice());
+    if fit.is_empty() || valid.is_empty() {
+        return Err(Error::op("cascades", format!("too few rows ({n}) to fit and validate")));
+    }
+    let (x_fit, y_fit) = (rows_of(&x, fit)?, gather(labels, fit));
+    let (x_val, y_val) = (rows_of(&x, valid)?, gather(labels, valid));
+
+    // The full model on the fitting rows, scored on validation.
+    progress.step("fitting the full model");
+    let full: Arc<dyn Model> = Arc::from(pb.spec.fit(x_fit.view(), &y_fit)?);
+    let full_val = full.predict_proba(x_val.view())?;
+    let full_score = config.score.eval(&y_val, full_val.view())?;
+    let (full_accuracy, full_auc) = accuracy_auc(&y_val, &full_val)?;
+    let allowed = config.target.allowed_loss(full_score);
+
+    // Grouped permutation importance on validation.
+    progress.step("permutation importance");
+    let importance = importances(&pb, full.as_ref(), x_val.view(), &y_val, full_score, config)?;
+    progress.done(ng as u64);
+
+    let mut plan_groups: Vec<PlanGroup> = pb
+        .groups
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| PlanGroup {
+            name: g.name.clone(),
+            columns: g.columns.clone().unwrap_or_default(),
+            cost: group_costs.per_row[i],
+            scaled_cost: scaled[i],
+            importance: importance[i],
+            selected: false,
+        })
+        .collect();
+
+    // Knapsack over budgets, a small model per distinct set, thresholds.
+    let thresholds = config.thresholds_for(pb.n_classes);
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let mut seen: Vec<Vec<usize>> = Vec::new();
+    for &budget in &config.budgets {
+        progress.step(format!("budget {:.0}%", budget * 100.0));
+        let set = knapsack(&importance, &scaled, (budget * TOTAL as f64).round() as u32);
+        progress.done(1);
+        if set.is_empty() || set.len() == ng || seen.contains(&set) {
+            continue;
+        }
+        seen.push(set.clone());
+        let cols = columns_of(&set.iter().flat_map(|&i| plan_groups[i].columns.clone()).collect::<Vec<_>>());
+        let small = pb.spec.fit(select_columns(x_fit.view(), &cols)?.view(), &y_fit)?;
+        let small_val = small.predict_proba(select_columns(x_val.view(), &cols)?.view())?;
+        let conf = row_confidences(&small_val);
+        let set_cost: u32 = set.iter().map(|&i| scaled[i]).sum();
+        for &t in &thresholds {
+            let (mixed, early) = mix(&small_val, &full_val, &conf, t);
+            let score = config.score.eval(&y_val, mixed.view())?;
+            let (accuracy, auc) = accuracy_auc(&y_val, &mixed)?;
+            let early_fraction = early as f64 / valid.len() as f64;
+            let cost = expected_cost(config.strategy, set_cost, early_fraction);
+            let interval = match &config.guard {
+                Some(g) => Some(paired_gain_interval(
+                    config.score,
+                    &y_val,
+                    mixed.view(),
+                    full_val.view(),
+                    g.confidence,
+                    g.resamples,
+                    stream(config.seed, 4, candidates.len() as u64, 0),
+                )?),
+                None => None,
+            };
+            let accepted = early > 0
+                && match &interval {
+                    Some(iv) => iv.lower >= -allowed,
+                    None => config.score.gain(score, full_score) >= -allowed,
+                };
+            candidates.push(Candidate {
+                budget,
+                selected: set.clone(),
+                set_cost,
+                threshold: t,
+                score,
+                accuracy,
+                auc,
+                early_fraction,
+                expected_cost: cost,
+                predicted_speedup: TOTAL as f64 / cost,
+                interval,
+                accepted,
+            });
+        }
+    }
+
+    // Accepted candidates, best first: least expected cost, then the best score, then the lowest
+    // threshold (Willump's grid order), then the earliest budget.
+    let mut order: Vec<usize> = (0..candidates.len()).filter(|&i| candidates[i].accepted).collect();
+    order.sort_by(|&a, &b| {
+        let (ca, cb) = (&candidates[a], &candidates[b]);
+        ca.expected_cost
+            .total_cmp(&cb.expected_cost)
+            .then(config.score.gain(cb.score, ca.score).total_cmp(&0.0))
+            .then(ca.threshold.total_cmp(&cb.threshold))
+            .then(a.cmp(&b))
+    });
+
+    let mut report = CascadeReport {
+        pipeline: pipeline.graph().name.clone(),
+        score: config.score,
+        target: config.target,
+        seed: config.seed,
+        guarded: config.guard.is_some(),
+        rows: [fit.len(), valid.len(), holdout.len()],
+        cost_source: group_costs.source.clone(),
+        groups: Vec::new(),
+        full_score,
+        full_accuracy,
+        full_auc,
+        allowed_loss: allowed,
+        candidates: Vec::new(),
+        chosen: None,
+        certifications: Vec::new(),
+        declined: None,
+        measured: None,
+        ir_before: pipeline.ir_text(),
+        ir_after: None,
+    };
+
+    // The served models: refit on all rows (plain), or certified on the held-out rows (guarded).
+    progress.step("final fits");
+    let served = if order.is_empty() {
+        report.declined = Some(if candidates.is_empty() {
+            "no cost budget selected a proper subset of the feature groups (importances all <= 0, or one group \
+             costs more than the largest budget)"
+                .into()
+        } else {
+            format!(
+                "no candidate met the target on the validation rows (allowed loss {allowed:.5} of {} {full_score:.5}{})",
+                config.score.name(),
+                if config.guard.is_some() { ", judged by the bootstrap lower bound" } else { "" }
+            )
+        });
+        None
+    } else {
+        match &config.guard {
+            None => {
+                let all: Vec<usize> = (0..n).collect();
+                let best = order[0];
+                let full_final: Arc<dyn Model> = Arc::from(pb.spec.fit(x.view(), labels)?);
+                let small_final = fit_small(&pb.spec, &x, labels, &all, &plan_groups, &candidates[best].selected)?;
+                Some((best, full_final, small_final))
+            }
+            Some(guard) => certify(
+                &pb,
+                &x,
+                labels,
+                fit,
+                valid,
+                holdout,
+                &plan_groups,
+                &candidates,
+                &order,
+                guard,
+                config,
+                &mut report,
+            )?,
+        }
+    };
+    progress.done(1);
+
+    let Some((best, full_final, small_final)) = served else {
+        report.groups = plan_groups;
+        report.candidates = candidates;
+        progress.finish();
+        return Ok(CascadeOutcome { report, cascade: None });
+    };
+    for &i in &candidates[best].selected {
+        plan_groups[i].selected = true;
+    }
+    let plan = CascadePlan {
+        groups: plan_groups.clone(),
+        selected: candidates[best].selected.clone(),
+        threshold: candidates[best].threshold,
+        output: pb.output,
+        cost_source: group_costs.source.clone(),
+        score: config.score,
+        target: config.target,
+        seed: config.seed,
+        certified: config.guard.is_some(),
+    };
+    let original = with_full_model(pipeline, full_final)?;
+    let cascade = CascadePipeline::assemble(original, small_final, plan)?;
+    report.chosen = Some(best);
+    report.ir_after = Some(cascade.ir_text());
+    report.groups = plan_groups;
+    report.candidates = candidates;
+
+    if config.measure_rows > 0 {
+        progress.step("measuring the speed-up");
+        let executor: Arc<dyn Executor> = costs.executor().unwrap_or_else(|| Arc::new(Interpreter));
+        let pool: &[usize] = if holdout.is_empty() { valid } else { holdout };
+        let rows: Vec<usize> = pool.iter().copied().take(config.measure_rows).collect();
+        let batch = inputs.iter().map(|v| v.take_rows(&rows)).collect::<Result<Vec<_>>>()?;
+        report.measured = Some(measure(&cascade, executor.as_ref(), &batch)?);
+    }
+    progress.done(1);
+    progress.finish();
+    Ok(CascadeOutcome { report, cascade: Some(cascade) })
+}
+
+/// A model-input value as a matrix (a numeric column is one dense feature).
+fn into_matrix(v: Value) -> Result<Matrix> {
+    Ok(match v {
+        Value::Sparse(m) => Matrix::Sparse(m),
+        Value::Dense(d) => Matrix::Dense(d),
+        Value::Column(c) => {
+            let values = crate::value::numeric_values(&c, "cascades", "model input")?;
+            let n = values.len();
+            Matrix::Dense(Array2::from_shape_vec((n, 1), values).map_err(|e| Error::op("cascades", e.to_string()))?)
+        }
+        other => {
+            return Err(Error::invalid(
+                "cascades",
+                "model input",
+                format!("a {} is not a feature block", other.ir_type()),
+            ));
+        }
+    })
+}
+
+/// Importance of each group: the mean score drop over `repeats` seeded permutations of the
+/// group's columns across the validation rows (groups in parallel; each permutation has its own
+/// seed, so the result does not depend on the thread count).
+fn importances(
+    pb: &Problem,
+    full: &dyn Model,
+    x_val: MatrixRef<'_>,
+    y_val: &[f64],
+    full_score: f64,
+    config: &CascadeConfig,
+) -> Result<Vec<f64>> {
+    let k = x_val.n_cols();
+    let n = x_val.n_rows();
+    (0..pb.groups.groups.len())
+        .into_par_iter()
+        .map(|g| {
+            let mut in_group = vec![false; k];
+            for r in pb.groups.groups[g].columns.iter().flatten() {
+                in_group[r.clone()].iter_mut().for_each(|b| *b = true);
+            }
+            let mut total = 0.0;
+            for r in 0..config.importance_repeats {
+                let perm = Rng::new(stream(config.seed, 3, g as u64, r as u64)).permutation(n);
+                let xp = permute_group(x_val, &in_group, &perm)?;
+                let s = config.score.eval(y_val, full.predict_proba(xp.view())?.view())?;
+                total += config.score.gain(full_score, s);
+            }
+            Ok(total / config.importance_repeats as f64)
+        })
+        .collect()
+}
+
+/// Fits the small model on the columns of the `selected` groups, on `rows` of `x`.
+fn fit_small(
+    spec: &ModelSpec,
+    x: &Matrix,
+    labels: &[f64],
+    rows: &[usize],
+    groups: &[PlanGroup],
+    selected: &[usize],
+) -> Result<Arc<dyn Model>> {
+    let cols = columns_of(&selected.iter().flat_map(|&i| groups[i].columns.clone()).collect::<Vec<_>>());
+    let xs = select_columns(rows_of(x, rows)?.view(), &cols)?;
+    Ok(Arc::from(spec.fit(xs.view(), &gather(labels, rows))?))
+}
+
+/// Guarded mode: fits the small model on the fitting and validation rows (the held-out rows take
+/// no part in choosing or fitting it) and the full model on the same rows (or, with
+/// [`Guard::full_model_on_all_rows`], on every row), then certifies candidates cheapest first,
+/// each with a paired bootstrap on the held-out rows at the Bonferroni-adjusted level. The first
+/// candidate that passes is served with exactly the models certified.
+#[allow(clippy::too_many_arguments)]
+fn certify(
+    pb: &Problem,
+    x: &Matrix,
+    labels: &[f64],
+    fit: &[usize],
+    valid: &[usize],
+    holdout: &[usize],
+    groups: &[PlanGroup],
+    candidates: &[Candidate],
+    order: &[usize],
+    guard: &Guard,
+    config: &CascadeConfig,
+    report: &mut CascadeReport,
+) -> Result<Option<Served>> {
+    let mut train: Vec<usize> = fit.iter().chain(valid).copied().collect();
+    train.sort_unstable();
+    // With `full_model_on_all_rows` the held-out rows are in-sample for the full model, which
+    // favours it over the cascade (a fitted model is, in expectation, at least as accurate on its
+    // own training rows): the certificate errs on the safe side.
+    let full: Arc<dyn Model> = if guard.full_model_on_all_rows {
+        Arc::from(pb.spec.fit(x.view(), labels)?)
+    } else {
+        Arc::from(pb.spec.fit(rows_of(x, &train)?.view(), &gather(labels, &train))?)
+    };
+    let x_hold = rows_of(x, holdout)?;
+    let y_hold = gather(labels, holdout);
+    let full_hold = full.predict_proba(x_hold.view())?;
+    let full_score = config.score.eval(&y_hold, full_hold.view())?;
+    let allowed = config.target.allowed_loss(full_score);
+    let level = 1.0 - (1.0 - guard.confidence) / guard.max_certified as f64;
+    let mut last: Option<Interval> = None;
+    for (attempt, &c) in order.iter().take(guard.max_certified).enumerate() {
+        let cand = &candidates[c];
+        let small = fit_small(&pb.spec, x, labels, &train, groups, &cand.selected)?;
+        let cols = columns_of(&cand.selected.iter().flat_map(|&i| groups[i].columns.clone()).collect::<Vec<_>>());
+        let small_hold = small.predict_proba(select_columns(x_hold.view(), &cols)?.view())?;
+        let (mixed, _) = mix(&small_hold, &full_hold, &row_confidences(&small_hold), cand.threshold);
+        let cascade_score = config.score.eval(&y_hold, mixed.view())?;
+        let interval = paired_gain_interval(
+            config.score,
+            &y_hold,
+            mixed.view(),
+            full_hold.view(),
+            level,
+            guard.resamples,
+            stream(config.seed, 5, attempt as u64, 0),
+        )?;
+        let passed = interval.lower >= -allowed;
+        report.certifications.push(Certification {
+            candidate: c,
+            rows: holdout.len(),
+            full_score,
+            cascade_score,
+            interval,
+            allowed_loss: allowed,
+            passed,
+        });
+        if passed {
+            return Ok(Some((c, full, small)));
+        }
+        last = Some(interval);
+    }
+    let iv = last.expect("at least one candidate was certified");
+    report.declined = Some(format!(
+        "no candidate passed certification on {} held-out rows: the best lower bound of the gain was {:.5} at {:.1}% \
+         confidence, below the allowed loss -{allowed:.5}",
+        holdout.len(),
+        report.certifications.iter().map(|c| c.interval.lower).fold(f64::NEG_INFINITY, f64::max),
+        iv.confidence * 100.0
+    ));
+    Ok(None)
+}
+
+/// Times the full pipeline and the served cascade on `batch` (median of 3 runs each, after one
+/// warm-up), side by side.
+fn measure(cascade: &CascadePipeline, executor: &dyn Executor, batch: &[Value]) -> Result<Measured> {
+    let full_out = cascade.full_pipeline().graph().output().ok_or_else(|| Error::Ir("no output".into()))?;
+    let full = executor.prepare(cascade.full_pipeline(), &[full_out])?;
+    let served = cascade.serve(executor)?;
+    let rows = batch.first().and_then(Value::n_rows).unwrap_or(0);
+    full.run(batch, None)?;
+    served.predict(batch)?;
+    let (mut tf, mut tc) = (Vec::new(), Vec::new());
+    let mut early = 0.0;
+    for _ in 0..3 {
+        let t = Instant::now();
+        full.run(batch, None)?;
+        tf.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let p = served.predict(batch)?;
+        tc.push(t.elapsed().as_secs_f64());
+        early = p.early.iter().filter(|&&e| e).count() as f64 / rows.max(1) as f64;
+    }
+    cascade.stats().reset();
+    tf.sort_by(f64::total_cmp);
+    tc.sort_by(f64::total_cmp);
+    Ok(Measured {
+        engine: executor.name(),
+        rows,
+        full_seconds: tf[1],
+        cascade_seconds: tc[1],
+        speedup: tf[1] / tc[1],
+        early_fraction: early,
+    })
+}
