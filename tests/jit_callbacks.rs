@@ -130,3 +130,23 @@ fn row_subsets_and_feature_groups() {
         assert_eq!(format!("{all:?}"), format!("{:?}", p.run_group(&ins, g).unwrap()));
     }
 }
+
+#[test]
+fn the_jit_is_an_executor_for_the_optimizer() {
+    use willump::runtime::optimize::{Executor, Interpreter};
+    let p = opaque_pipeline();
+    let ins = inputs(&p, 25);
+    let jit = willump::jit::JitExecutor::default();
+    assert_eq!(jit.name(), "compiled");
+    let out = p.graph().output().unwrap();
+    let mut wanted: Vec<Vec<willump::ir::NodeId>> = vec![vec![out]];
+    wanted.extend(p.feature_groups().unwrap().groups.iter().map(|g| g.roots.clone()));
+    for nodes in wanted {
+        let a = jit.prepare(&p, &nodes).unwrap();
+        let b = Interpreter.prepare(&p, &nodes).unwrap();
+        for rows in [None, Some(&[3usize, 0, 24, 3][..])] {
+            assert_eq!(format!("{:?}", a.run(&ins, rows)), format!("{:?}", b.run(&ins, rows)));
+        }
+    }
+    assert!(jit.prepare(&p, &[willump::ir::NodeId::new(999)]).is_err());
+}

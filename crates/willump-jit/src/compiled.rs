@@ -273,8 +273,7 @@ impl CompiledPipeline {
     /// Compiles a part of the pipeline: the values of `nodes`, for all rows or a subset (the
     /// cascade and top-K passes compute some feature groups only for some rows).
     pub fn compile_part(&self, nodes: &[NodeId]) -> Result<CompiledPart> {
-        let c = build(&self.pipeline, nodes, RowSet::Subset, &self.opts)?;
-        Ok(CompiledPart { pipeline: self.pipeline.clone(), compiled: c, threads: self.opts.threads })
+        compile_nodes(&self.pipeline, nodes, &self.opts)
     }
 
     /// Compiles one feature group: [`CompiledPart::run`] returns its roots' values.
@@ -377,6 +376,18 @@ impl CompiledPipeline {
         }
         Ok(width)
     }
+}
+
+/// Compiles the values of `nodes` of `pipeline`, for all rows or a subset (the cascade and
+/// top-K passes compute some feature groups only for some rows; see also
+/// [`crate::JitExecutor`]).
+pub fn compile_nodes(pipeline: &Pipeline, nodes: &[NodeId], opts: &CompileOptions) -> Result<CompiledPart> {
+    let n = pipeline.graph().nodes().len();
+    if let Some(bad) = nodes.iter().find(|o| o.index() >= n) {
+        return Err(Error::Ir(format!("{bad} is not a node of pipeline `{}`", pipeline.graph().name)));
+    }
+    let c = build(pipeline, nodes, RowSet::Subset, opts)?;
+    Ok(CompiledPart { pipeline: pipeline.clone(), compiled: c, threads: opts.threads })
 }
 
 /// A compiled part of a pipeline (some nodes' values), for all rows or a subset.

@@ -4,7 +4,8 @@
 //!
 //! - [`compile`] -> [`CompiledPipeline`]: `predict` on a batch (same contract as
 //!   `Pipeline::run`, optionally on several threads), `predict_one` on one row without allocating,
-//!   `predict_rows` and [`CompiledPart`] for row subsets and single feature groups.
+//!   `predict_rows` and [`CompiledPart`] for row subsets and single feature groups;
+//!   [`JitExecutor`] is the optimizer's `Executor` on compiled code.
 //! - What is not native yet (opaque code, sparse blocks, text, joins) runs as a call back into
 //!   Rust, so every valid pipeline compiles; [`CompileReport`] says which parts are which.
 //! - [`eval`]: a reference evaluator of the loop IR, so each rewrite is tested before codegen.
@@ -15,6 +16,7 @@ mod cell;
 mod codegen;
 mod compiled;
 pub mod eval;
+mod executor;
 mod helpers;
 mod join;
 mod models;
@@ -24,7 +26,8 @@ mod report;
 mod text;
 
 pub use cell::Cell;
-pub use compiled::{CompiledPart, CompiledPipeline, compile};
+pub use compiled::{CompiledPart, CompiledPipeline, compile, compile_nodes};
+pub use executor::JitExecutor;
 pub use options::{CompileOptions, OptLevel, TreeMode};
 pub use report::{CompileReport, StageReport};
 pub use willump_runtime::{Error, Result};
