@@ -1,9 +1,8 @@
 //! `predict_one` on a fully native pipeline allocates nothing after warm-up: this test binary
-//! counts every heap allocation with a global allocator.
+//! counts every heap allocation of the calling thread with a global allocator.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use willump::Pipeline;
 use willump::ir::params::numeric::ArithOp;
@@ -14,12 +13,23 @@ use willump::runtime::state::BoundState;
 
 struct Counting;
 
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    /// Allocations made by this thread (tests of one binary run on several threads at once).
+    static ALLOCS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+fn count() {
+    let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+}
+
+fn allocations() -> usize {
+    ALLOCS.with(|c| c.get())
+}
 
 // SAFETY: forwards to the system allocator, only counting calls.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        count();
         // SAFETY: the caller's contract is passed on.
         unsafe { System.alloc(l) }
     }
@@ -28,7 +38,7 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(p, l) }
     }
     unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        count();
         // SAFETY: the caller's contract is passed on.
         unsafe { System.realloc(p, l, n) }
     }
@@ -60,7 +70,7 @@ fn predict_one_does_not_allocate() {
         (0..d).map(|j| Cell::F64(if j == 2 { None } else { Some(j as f64 * 0.3 - 1.0) })).collect();
     let mut out = [0.0; 2];
     c.predict_one(&row, &mut out).unwrap(); // warm-up: the scratch is created
-    let before = ALLOCS.load(Ordering::SeqCst);
+    let before = allocations();
     let mut sum = 0.0;
     for k in 0..1000 {
         let row: Vec<Cell<'_>> = Vec::new();
@@ -69,7 +79,7 @@ fn predict_one_does_not_allocate() {
         c.predict_one(&cells[..d], &mut out).unwrap();
         sum += out[1];
     }
-    let after = ALLOCS.load(Ordering::SeqCst);
+    let after = allocations();
     assert_eq!(after - before, 0, "predict_one allocated {} times", after - before);
     assert!(sum > 0.0 && sum < 1000.0);
 }
@@ -148,7 +158,7 @@ fn text_and_join_rows_do_not_allocate() {
     for (k, n) in keys {
         join.predict_one(&[Cell::Str(Some(k)), Cell::I64(Some(n))], &mut out).unwrap();
     }
-    let before = ALLOCS.load(Ordering::SeqCst);
+    let before = allocations();
     let mut sum = 0.0;
     for i in 0..500 {
         text.predict_one(&[Cell::Str(Some(texts[i % texts.len()]))], &mut out).unwrap();
@@ -157,7 +167,7 @@ fn text_and_join_rows_do_not_allocate() {
         join.predict_one(&[Cell::Str(Some(k)), Cell::I64(Some(n))], &mut out).unwrap();
         sum += out[0];
     }
-    let after = ALLOCS.load(Ordering::SeqCst);
+    let after = allocations();
     assert_eq!(after - before, 0, "predict_one allocated {} times", after - before);
     assert!(sum.is_finite());
 }
