@@ -215,18 +215,22 @@ impl TextKernel {
     fn count(&self, text: &str, s: &mut TextScratch, mut hit: impl FnMut(u32, u32)) {
         let TextScratch { counts, touched, buf, join, tokens, analyzer, .. } = s;
         let table = &self.table;
-        let mut add_col = |col: u32| {
-            let c = &mut counts[col as usize];
-            if *c == 0 {
-                touched.push(col);
-            }
-            hit(col, *c);
-            *c += 1;
-        };
+        // macros rather than closures: the per-occurrence work must inline into the scan loops
+        macro_rules! add_col {
+            ($col:expr) => {{
+                let col: u32 = $col;
+                let c = &mut counts[col as usize];
+                if *c == 0 {
+                    touched.push(col);
+                }
+                hit(col, *c);
+                *c += 1;
+            }};
+        }
         macro_rules! add {
             ($term:expr) => {
                 if let Some(col) = table.get($term) {
-                    add_col(col);
+                    add_col!(col);
                 }
             };
         }
@@ -305,7 +309,7 @@ impl TextKernel {
                         for i in 0..=len - n {
                             let w = u64::from_le_bytes(buf[i..i + 8].try_into().expect("padded"));
                             if let Some(col) = self.table.get_short(w & mask | (n as u64) << 56) {
-                                add_col(col);
+                                add_col!(col);
                             }
                         }
                     } else {
@@ -357,15 +361,27 @@ impl TextKernel {
             let mut dot = [0.0f64; MAX_OUTPUTS];
             let (mut sq, mut z) = (0.0f64, 0.0f64);
             let idf = self.idf.as_deref();
-            self.count(text, s, |col, prev| {
-                let f = idf.map_or(1.0, |v| v[col as usize]);
-                let row = &w[col as usize * k..(col as usize + 1) * k];
-                for (d, &wo) in dot.iter_mut().zip(row) {
-                    *d += wo * f;
-                }
-                sq += (2 * prev + 1) as f64 * f * f;
-                z += f * 0.0;
-            });
+            if k == 1 {
+                // one output: the dot product stays in a register
+                let mut d = 0.0f64;
+                self.count(text, s, |col, prev| {
+                    let f = idf.map_or(1.0, |v| v[col as usize]);
+                    d += w[col as usize] * f;
+                    sq += (2 * prev + 1) as f64 * f * f;
+                    z += f * 0.0;
+                });
+                dot[0] = d;
+            } else {
+                self.count(text, s, |col, prev| {
+                    let f = idf.map_or(1.0, |v| v[col as usize]);
+                    let row = &w[col as usize * k..(col as usize + 1) * k];
+                    for (d, &wo) in dot.iter_mut().zip(row) {
+                        *d += wo * f;
+                    }
+                    sq += (2 * prev + 1) as f64 * f * f;
+                    z += f * 0.0;
+                });
+            }
             let TextScratch { counts, touched, .. } = s;
             for &col in touched.iter() {
                 counts[col as usize] = 0;
