@@ -9,6 +9,12 @@
 //! [`prelude`]. See ARCHITECTURE.md for the map.
 
 pub use willump_ir as ir;
+/// The Cranelift JIT: [`jit::compile`] a pipeline into native code (cargo feature `jit`, on by
+/// default).
+#[cfg(feature = "jit")]
+pub use willump_jit as jit;
+#[cfg(feature = "jit")]
+pub use willump_jit::{CompileOptions, CompiledPipeline, compile};
 pub use willump_macros::willump;
 pub use willump_runtime as runtime;
 pub use willump_runtime::{Error, Pipeline, Result};

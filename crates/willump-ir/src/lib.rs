@@ -11,6 +11,7 @@ pub mod entity;
 pub mod error;
 pub mod graph;
 pub mod groups;
+pub mod loops;
 pub mod op;
 pub mod params;
 pub mod state;

@@ -1,0 +1,541 @@
+//! Code for one loop body: loads, the numeric statements, packing dense rows, merges. Models are
+//! in [`super::linear`] and [`super::trees`].
+
+use std::collections::HashMap;
+
+use cranelift_codegen::ir::condcodes::FloatCC;
+use cranelift_codegen::ir::{Block, BlockArg, FuncRef, InstBuilder, Value, types};
+use cranelift_frontend::FunctionBuilder;
+use willump_ir::StateId;
+use willump_ir::loops::{CollId, Expr, LType, LoopProgram, Merge, Stmt, ValId};
+use willump_ir::types::{ColumnType, Type};
+use willump_ir::{ArithOp, BucketRule, Scalar};
+
+use super::{ConstPool, LoopLayout, Part, Slot, column_elem, mem, reads_source_row};
+use crate::models::{ModelCode, ModelInfo};
+
+/// One part of a sparse row in generated code, at column `offset` of the row.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum SparsePart {
+    /// Stored entries of a CSR row: `nnz` u32 columns at `idx`, f64 values at `val`.
+    Csr { idx: Value, val: Value, nnz: Value, offset: usize },
+    /// A dense row of `n` f64s (zeros are not entries).
+    Dense { ptr: Value, n: usize, offset: usize },
+    /// One f64 feature (missing as NaN; zero is not an entry).
+    Scalar { v: Value, offset: usize },
+    /// A text scanned by text kernel `kernel` (its thread scratch pointer at scratch `slot`).
+    Text { kernel: usize, slot: usize, ptr: Value, len: Value, valid: Value, offset: usize },
+}
+
+/// A per-row value in generated code.
+#[derive(Debug, Clone)]
+pub(crate) enum CgVal {
+    /// A scalar: f64, i64 or i8 (bool) value, and an i8 validity when it may be missing.
+    Scalar { v: Value, valid: Option<Value>, elem: ColumnType },
+    /// A dense row of `n` f64s at `ptr`.
+    Vector { ptr: Value, n: usize },
+    /// A sparse row, never materialized: its parts, consumed by a linear model.
+    Sparse(Vec<SparsePart>),
+    /// A string: `len` bytes at `ptr`, and whether it is present (i8).
+    Str { ptr: Value, len: Value, valid: Value },
+}
+
+/// The state of generating one loop body.
+pub(crate) struct BodyCx<'a, 'b> {
+    pub b: &'a mut FunctionBuilder<'b>,
+    pub program: &'a LoopProgram,
+    pub layout: &'a mut LoopLayout,
+    pub consts: &'a mut ConstPool,
+    pub models: &'a HashMap<StateId, ModelInfo>,
+    pub helpers: &'a HashMap<&'static str, FuncRef>,
+    pub vals: HashMap<ValId, CgVal>,
+    pub types: HashMap<ValId, LType>,
+    /// Exit blocks of the counted loops currently open.
+    pub loop_exits: Vec<Block>,
+    /// Whether tree ensembles may run a block of rows at a time.
+    pub tree_blocks: bool,
+    pub args: Value,
+    pub scratch: Value,
+    /// The loop position.
+    pub k: Value,
+    /// The source row (`rows[k]` for subsets).
+    pub row: Value,
+    pub fail: Option<Block>,
+    pub tree_table: bool,
+    /// Text kernels by vectorizer state: index, address.
+    pub kernels: &'a HashMap<StateId, (usize, i64)>,
+    /// Compiled joins by side-table state: the index's address, and each value column's values
+    /// and validity addresses.
+    pub joins: &'a super::JoinAddrs,
+}
+
+impl SparsePart {
+    /// The part moved `by` columns right.
+    fn shifted(self, by: usize) -> SparsePart {
+        match self {
+            SparsePart::Csr { idx, val, nnz, offset } => SparsePart::Csr { idx, val, nnz, offset: offset + by },
+            SparsePart::Dense { ptr, n, offset } => SparsePart::Dense { ptr, n, offset: offset + by },
+            SparsePart::Scalar { v, offset } => SparsePart::Scalar { v, offset: offset + by },
+            SparsePart::Text { kernel, slot, ptr, len, valid, offset } => {
+                SparsePart::Text { kernel, slot, ptr, len, valid, offset: offset + by }
+            }
+        }
+    }
+}
+
+impl BodyCx<'_, '_> {
+    /// The pointer in argument slot `s`.
+    pub(crate) fn arg(&mut self, s: Slot) -> Value {
+        let i = self.layout.slot(s);
+        self.b.ins().load(types::I64, super::mem(), self.args, (i * 8) as i32)
+    }
+
+    /// A pointer into scratch at `off`.
+    pub(crate) fn scratch_at(&mut self, off: usize) -> Value {
+        self.b.ins().iadd_imm_u(self.scratch, off as i64)
+    }
+
+    /// Calls helper `name`.
+    pub(crate) fn call(&mut self, name: &str, args: &[Value]) -> Option<Value> {
+        let f = self.helpers[name];
+        let inst = self.b.ins().call(f, args);
+        self.b.inst_results(inst).first().copied()
+    }
+
+    fn val(&self, v: ValId) -> Result<CgVal, String> {
+        self.vals.get(&v).cloned().ok_or_else(|| format!("{v} used before it is generated"))
+    }
+
+    /// A scalar operand as f64, with its validity.
+    pub(crate) fn f64_of(&mut self, v: ValId) -> Result<(Value, Option<Value>), String> {
+        match self.val(v)? {
+            CgVal::Scalar { v, valid, elem } => {
+                let x = match elem {
+                    ColumnType::F64 => v,
+                    ColumnType::I64 => self.b.ins().fcvt_from_sint(types::F64, v),
+                    ColumnType::Bool => {
+                        let w = self.b.ins().uextend(types::I64, v);
+                        self.b.ins().fcvt_from_uint(types::F64, w)
+                    }
+                    ColumnType::Str => return Err(format!("{v} is a string, not a number")),
+                };
+                Ok((x, valid))
+            }
+            CgVal::Vector { .. } | CgVal::Sparse(_) | CgVal::Str { .. } => Err(format!("{v} is not a number")),
+        }
+    }
+
+    fn and_valid(&mut self, a: Option<Value>, b: Option<Value>) -> Option<Value> {
+        match (a, b) {
+            (None, x) | (x, None) => x,
+            (Some(x), Some(y)) => Some(self.b.ins().band(x, y)),
+        }
+    }
+
+    fn f64s(&mut self, v: Value, valid: Option<Value>) -> CgVal {
+        CgVal::Scalar { v, valid, elem: ColumnType::F64 }
+    }
+
+    /// Generates statement `i`.
+    pub(crate) fn stmt(&mut self, i: usize, s: &Stmt) -> Result<CgVal, String> {
+        Ok(match &s.expr {
+            Expr::Load { coll, column } => self.load(*coll, *column)?,
+            Expr::LoadRow { coll } if matches!(self.program.coll(*coll).ty, Type::Sparse(_)) => {
+                let indptr = self.arg(Slot::In { coll: *coll, column: 0, part: Part::Indptr });
+                let indices = self.arg(Slot::In { coll: *coll, column: 0, part: Part::Indices });
+                let values = self.arg(Slot::In { coll: *coll, column: 0, part: Part::Values });
+                let idx = self.index_for(*coll);
+                let off = self.b.ins().ishl_imm_u(idx, 3);
+                let p = self.b.ins().iadd(indptr, off);
+                let start = self.b.ins().load(types::I64, mem(), p, 0);
+                let end = self.b.ins().load(types::I64, mem(), p, 8);
+                let nnz = self.b.ins().isub(end, start);
+                let io = self.b.ins().ishl_imm_u(start, 2);
+                let vo = self.b.ins().ishl_imm_u(start, 3);
+                let idx = self.b.ins().iadd(indices, io);
+                let val = self.b.ins().iadd(values, vo);
+                CgVal::Sparse(vec![SparsePart::Csr { idx, val, nnz, offset: 0 }])
+            }
+            Expr::LoadRow { coll } => {
+                let Type::Dense(Some(n)) = self.program.coll(*coll).ty else {
+                    return Err(format!("load_row of non-dense {coll}"));
+                };
+                let data = self.arg(Slot::In { coll: *coll, column: 0, part: Part::Data });
+                let idx = self.index_for(*coll);
+                let off = self.b.ins().imul_imm_u(idx, (n * 8) as i64);
+                let ptr = self.b.ins().iadd(data, off);
+                CgVal::Vector { ptr, n }
+            }
+            Expr::Arith { op, a, b } => {
+                let (x, va) = self.f64_of(*a)?;
+                let (y, vb) = self.f64_of(*b)?;
+                let v = self.arith(*op, x, y);
+                let valid = self.and_valid(va, vb);
+                self.f64s(v, valid)
+            }
+            Expr::ArithConst { op, value, const_left, a } => {
+                let (x, va) = self.f64_of(*a)?;
+                let c = self.b.ins().f64const(*value);
+                let v = if *const_left { self.arith(*op, c, x) } else { self.arith(*op, x, c) };
+                self.f64s(v, va)
+            }
+            Expr::Log1p(a) => {
+                let (x, va) = self.f64_of(*a)?;
+                let v = self.call("willump_log1p", &[x]).expect("log1p returns");
+                self.f64s(v, va)
+            }
+            Expr::Clip { lo, hi, a } => {
+                // Two selects, as the eager op: NaN fails both compares and passes through.
+                let (x, va) = self.f64_of(*a)?;
+                let lo_c = self.b.ins().f64const(*lo);
+                let hi_c = self.b.ins().f64const(*hi);
+                let below = self.b.ins().fcmp(FloatCC::LessThan, x, lo_c);
+                let x = self.b.ins().select(below, lo_c, x);
+                let above = self.b.ins().fcmp(FloatCC::GreaterThan, x, hi_c);
+                let v = self.b.ins().select(above, hi_c, x);
+                self.f64s(v, va)
+            }
+            Expr::FillMissing { value, nan, a } => {
+                let CgVal::Scalar { v: x, valid, elem } = self.val(*a)? else {
+                    return Err("fill_missing of a vector".into());
+                };
+                let fill = match (elem, value) {
+                    (ColumnType::F64, Scalar::F64(f)) => self.b.ins().f64const(*f),
+                    (ColumnType::F64, Scalar::I64(i)) => self.b.ins().f64const(*i as f64),
+                    (ColumnType::I64, Scalar::I64(i)) => self.b.ins().iconst(types::I64, *i),
+                    (ColumnType::Bool, Scalar::Bool(t)) => self.b.ins().iconst(types::I8, *t as i64),
+                    (e, v) => return Err(format!("cannot fill a {e} value with {v:?}")),
+                };
+                let mut v = match valid {
+                    Some(ok) => self.b.ins().select(ok, x, fill),
+                    None => x,
+                };
+                if *nan && elem == ColumnType::F64 {
+                    let is_nan = self.b.ins().fcmp(FloatCC::Unordered, v, v);
+                    v = self.b.ins().select(is_nan, fill, v);
+                }
+                CgVal::Scalar { v, valid: None, elem }
+            }
+            Expr::Bucketize { boundaries, rule, a } => {
+                let (x, va) = self.f64_of(*a)?;
+                let (cc, helper) = match rule {
+                    BucketRule::LeftClosed => (FloatCC::LessThanOrEqual, "willump_bucket_left"),
+                    BucketRule::RightClosed => (FloatCC::LessThan, "willump_bucket_right"),
+                };
+                let v = if boundaries.len() <= 64 {
+                    let mut count = self.b.ins().iconst(types::I64, 0);
+                    for &e in boundaries {
+                        let ec = self.b.ins().f64const(e);
+                        let le = self.b.ins().fcmp(cc, ec, x);
+                        let w = self.b.ins().uextend(types::I64, le);
+                        count = self.b.ins().iadd(count, w);
+                    }
+                    count
+                } else {
+                    let table = self.consts.f64s(boundaries.clone());
+                    let t = self.b.ins().iconst(types::I64, table);
+                    let n = self.b.ins().iconst(types::I64, boundaries.len() as i64);
+                    self.call(helper, &[t, n, x]).expect("bucket returns")
+                };
+                let not_nan = self.b.ins().fcmp(FloatCC::Ordered, x, x);
+                let valid = self.and_valid(va, Some(not_nan));
+                CgVal::Scalar { v, valid, elem: ColumnType::I64 }
+            }
+            Expr::JoinProbe { state, keys } => {
+                let (index, _) = self.joins.get(state).ok_or_else(|| format!("no compiled join for {state}"))?.clone();
+                let off = self.layout.scratch(keys.len() * crate::join::PART_WORDS * 8);
+                let parts = self.scratch_at(off);
+                for (p, &k) in keys.iter().enumerate() {
+                    let at = (p * crate::join::PART_WORDS * 8) as i32;
+                    let (tag, a, len) = match self.val(k)? {
+                        CgVal::Str { ptr, len, valid } => {
+                            let two = self.b.ins().iconst(types::I64, 2);
+                            let zero = self.b.ins().iconst(types::I64, 0);
+                            (self.b.ins().select(valid, two, zero), ptr, len)
+                        }
+                        CgVal::Scalar { v, valid, elem: ColumnType::I64 } => {
+                            let one = self.b.ins().iconst(types::I64, 1);
+                            let tag = match valid {
+                                Some(ok) => {
+                                    let zero = self.b.ins().iconst(types::I64, 0);
+                                    self.b.ins().select(ok, one, zero)
+                                }
+                                None => one,
+                            };
+                            let zero = self.b.ins().iconst(types::I64, 0);
+                            (tag, v, zero)
+                        }
+                        _ => return Err(format!("join key part {k} must be str or i64")),
+                    };
+                    self.b.ins().store(mem(), tag, parts, at);
+                    self.b.ins().store(mem(), a, parts, at + 8);
+                    self.b.ins().store(mem(), len, parts, at + 16);
+                }
+                let ix = self.b.ins().iconst(types::I64, index);
+                let v = self.call("willump_join_lookup", &[ix, parts]).expect("lookup returns");
+                CgVal::Scalar { v, valid: None, elem: ColumnType::I64 }
+            }
+            Expr::JoinGather { state, column, row } => {
+                let (_, cols) = self.joins.get(state).ok_or_else(|| format!("no compiled join for {state}"))?.clone();
+                let &(values, valid) =
+                    cols.get(*column as usize).ok_or_else(|| format!("{state} has no column {column}"))?;
+                let CgVal::Scalar { v: r, .. } = self.val(*row)? else { return Err("a probed row".into()) };
+                let LType::Scalar { elem, .. } = s.ty else { return Err("a gather yields a scalar".into()) };
+                let vo = self.b.ins().ishl_imm_u(r, 3);
+                let vbase = self.b.ins().iconst(types::I64, values);
+                let vp = self.b.ins().iadd(vbase, vo);
+                let ty = match elem {
+                    ColumnType::F64 => types::F64,
+                    ColumnType::I64 => types::I64,
+                    _ => types::I8,
+                };
+                let v = self.b.ins().load(ty, mem(), vp, 0);
+                let fbase = self.b.ins().iconst(types::I64, valid);
+                let fp = self.b.ins().iadd(fbase, r);
+                let ok = self.b.ins().load(types::I8, mem(), fp, 0);
+                CgVal::Scalar { v, valid: Some(ok), elem }
+            }
+            Expr::Vectorize { state, a } => {
+                let CgVal::Str { ptr, len, valid } = self.val(*a)? else {
+                    return Err("a vectorizer reads a string".into());
+                };
+                let &(kernel, _) = self.kernels.get(state).ok_or_else(|| format!("no text kernel for {state}"))?;
+                let slot = self.layout.text_slot(kernel);
+                CgVal::Sparse(vec![SparsePart::Text { kernel, slot, ptr, len, valid, offset: 0 }])
+            }
+            Expr::Stack(parts) => {
+                let mut out = Vec::new();
+                let mut at = 0usize;
+                for &p in parts {
+                    match self.val(p)? {
+                        CgVal::Sparse(ps) => {
+                            let LType::Sparse(w) = self.ltype(p)? else { return Err("sparse part width".into()) };
+                            out.extend(ps.into_iter().map(|q| q.shifted(at)));
+                            at += w;
+                        }
+                        CgVal::Vector { ptr, n } => {
+                            out.push(SparsePart::Dense { ptr, n, offset: at });
+                            at += n;
+                        }
+                        CgVal::Scalar { .. } => {
+                            let (x, valid) = self.f64_of(p)?;
+                            let v = match valid {
+                                Some(ok) => {
+                                    let nan = self.b.ins().f64const(f64::NAN);
+                                    self.b.ins().select(ok, x, nan)
+                                }
+                                None => x,
+                            };
+                            out.push(SparsePart::Scalar { v, offset: at });
+                            at += 1;
+                        }
+                        CgVal::Str { .. } => return Err("a string is not a feature".into()),
+                    }
+                }
+                CgVal::Sparse(out)
+            }
+            Expr::Pack(parts) => {
+                let LType::Vector(n) = s.ty else { return Err("pack must yield a vector".into()) };
+                let off = self.layout.scratch(n * 8);
+                let base = self.scratch_at(off);
+                let mut at = 0usize;
+                for &p in parts {
+                    match self.val(p)? {
+                        CgVal::Vector { ptr, n: w } => {
+                            let dst = self.b.ins().iadd_imm_u(base, (at * 8) as i64);
+                            self.copy_f64(dst, ptr, w);
+                            at += w;
+                        }
+                        CgVal::Sparse(_) | CgVal::Str { .. } => return Err("only numbers are packed".into()),
+                        CgVal::Scalar { .. } => {
+                            let (x, valid) = self.f64_of(p)?;
+                            let x = match valid {
+                                Some(ok) => {
+                                    let nan = self.b.ins().f64const(f64::NAN);
+                                    self.b.ins().select(ok, x, nan)
+                                }
+                                None => x,
+                            };
+                            self.b.ins().store(mem(), x, base, (at * 8) as i32);
+                            at += 1;
+                        }
+                    }
+                }
+                CgVal::Vector { ptr: base, n }
+            }
+            Expr::Model { state, output, x } => {
+                let info = self.models.get(state).ok_or_else(|| format!("no compiled model for {state}"))?.clone();
+                let k = info.task.n_outputs();
+                let off = self.layout.scratch(k * 8);
+                let scores = self.scratch_at(off);
+                let (ptr, n) = match (self.val(*x)?, &info.code) {
+                    (CgVal::Vector { ptr, n }, _) => (ptr, n),
+                    (CgVal::Sparse(parts), ModelCode::Linear { w, b, k, .. }) => {
+                        super::linear::emit_sparse(self, i, &parts, w, b, *k, scores);
+                        return super::linear::link(self, &info, *output, scores, s.ty);
+                    }
+                    _ => return Err("a tree model's input must be a dense row".into()),
+                };
+                match &info.code {
+                    ModelCode::Linear { w, b, d, k } => {
+                        if *d != n {
+                            return Err(format!("model {state} takes {d} features, its input has {n}"));
+                        }
+                        super::linear::emit(self, i, ptr, w, b, *k, scores)?;
+                    }
+                    ModelCode::Trees(e) => {
+                        if e.n_features != n {
+                            return Err(format!("model {state} takes {} features, its input has {n}", e.n_features));
+                        }
+                        super::trees::emit(self, e, ptr, scores)?;
+                    }
+                }
+                super::linear::link(self, &info, *output, scores, s.ty)?
+            }
+        })
+    }
+
+    fn arith(&mut self, op: ArithOp, x: Value, y: Value) -> Value {
+        match op {
+            ArithOp::Add => self.b.ins().fadd(x, y),
+            ArithOp::Sub => self.b.ins().fsub(x, y),
+            ArithOp::Mul => self.b.ins().fmul(x, y),
+            ArithOp::Div => self.b.ins().fdiv(x, y),
+        }
+    }
+
+    /// The row index loads of `c` use.
+    fn index_for(&self, c: CollId) -> Value {
+        if reads_source_row(self.program, c) { self.row } else { self.k }
+    }
+
+    fn load(&mut self, coll: CollId, column: u32) -> Result<CgVal, String> {
+        let ty = self.program.coll(coll).ty.clone();
+        let idx = self.index_for(coll);
+        if let Type::Dense(Some(n)) = ty {
+            let data = self.arg(Slot::In { coll, column: 0, part: Part::Data });
+            let off = self.b.ins().imul_imm_u(idx, (n * 8) as i64);
+            let p = self.b.ins().iadd(data, off);
+            let v = self.b.ins().load(types::F64, mem(), p, (column * 8) as i32);
+            return Ok(CgVal::Scalar { v, valid: None, elem: ColumnType::F64 });
+        }
+        let elem = column_elem(&ty, column).ok_or_else(|| format!("{coll} has no column {column}"))?;
+        let (cty, width) = match elem {
+            ColumnType::F64 => (types::F64, 8),
+            ColumnType::I64 => (types::I64, 8),
+            ColumnType::Bool => (types::I8, 1),
+            ColumnType::Str => return Ok(self.load_str(coll, column, idx)),
+        };
+        let values = self.arg(Slot::In { coll, column, part: Part::Values });
+        let off = self.b.ins().imul_imm_u(idx, width);
+        let p = self.b.ins().iadd(values, off);
+        let v = self.b.ins().load(cty, mem(), p, 0);
+        // Validity words (an all-ones table when the column has no missing values).
+        let valid = self.validity(coll, column, idx);
+        Ok(CgVal::Scalar { v, valid: Some(valid), elem })
+    }
+
+    /// A string: offsets `[idx]`, `[idx + 1]` into the column's bytes, and its validity.
+    fn load_str(&mut self, coll: CollId, column: u32, idx: Value) -> CgVal {
+        let offsets = self.arg(Slot::In { coll, column, part: Part::Offsets });
+        let data = self.arg(Slot::In { coll, column, part: Part::Values });
+        let off = self.b.ins().ishl_imm_u(idx, 2);
+        let p = self.b.ins().iadd(offsets, off);
+        let start = self.b.ins().uload32(mem(), p, 0);
+        let end = self.b.ins().uload32(mem(), p, 4);
+        let len = self.b.ins().isub(end, start);
+        let ptr = self.b.ins().iadd(data, start);
+        let valid = self.validity(coll, column, idx);
+        CgVal::Str { ptr, len, valid }
+    }
+
+    /// Bit `idx` of a column's validity words, as an i8.
+    fn validity(&mut self, coll: CollId, column: u32, idx: Value) -> Value {
+        let bits = self.arg(Slot::In { coll, column, part: Part::Validity });
+        let word_i = self.b.ins().ushr_imm_u(idx, 6);
+        let word_off = self.b.ins().ishl_imm_u(word_i, 3);
+        let wp = self.b.ins().iadd(bits, word_off);
+        let word = self.b.ins().load(types::I64, mem(), wp, 0);
+        let bit = self.b.ins().band_imm_u(idx, 63);
+        let shifted = self.b.ins().ushr(word, bit);
+        let one = self.b.ins().band_imm_u(shifted, 1);
+        self.b.ins().ireduce(types::I8, one)
+    }
+
+    /// The loop IR type of a generated value.
+    fn ltype(&self, v: ValId) -> Result<LType, String> {
+        self.types.get(&v).copied().ok_or_else(|| format!("{v} has no type"))
+    }
+
+    /// Copies `n` f64s from `src` to `dst`.
+    pub(crate) fn copy_f64(&mut self, dst: Value, src: Value, n: usize) {
+        if n <= 16 {
+            for j in 0..n {
+                let x = self.b.ins().load(types::F64, mem(), src, (j * 8) as i32);
+                self.b.ins().store(mem(), x, dst, (j * 8) as i32);
+            }
+        } else {
+            let n = self.b.ins().iconst(types::I64, n as i64);
+            self.call("willump_copy_f64", &[dst, src, n]);
+        }
+    }
+
+    /// Appends a value at the loop position.
+    pub(crate) fn merge(&mut self, m: &Merge) -> Result<(), String> {
+        let v = self.val(m.value)?;
+        let (coll, column) = (m.into, m.column);
+        match v {
+            CgVal::Sparse(_) => return Err("loops do not build sparse blocks".into()),
+            CgVal::Str { ptr, len, valid } => {
+                // a string a loop merges is a slice of a live input: its address and length are
+                // kept, and the caller copies the bytes into the new column
+                let values = self.arg(Slot::Out { coll, column, part: Part::Values });
+                let off = self.b.ins().ishl_imm_u(self.k, 3);
+                let p = self.b.ins().iadd(values, off);
+                self.b.ins().store(mem(), ptr, p, 0);
+                let lens = self.arg(Slot::Out { coll, column, part: Part::Offsets });
+                let off = self.b.ins().ishl_imm_u(self.k, 3);
+                let p = self.b.ins().iadd(lens, off);
+                self.b.ins().store(mem(), len, p, 0);
+                let flags = self.arg(Slot::Out { coll, column, part: Part::Validity });
+                let fp = self.b.ins().iadd(flags, self.k);
+                self.b.ins().store(mem(), valid, fp, 0);
+            }
+            CgVal::Vector { ptr, n } => {
+                let data = self.arg(Slot::Out { coll, column, part: Part::Data });
+                let off = self.b.ins().imul_imm_u(self.k, (n * 8) as i64);
+                let dst = self.b.ins().iadd(data, off);
+                self.copy_f64(dst, ptr, n);
+            }
+            CgVal::Scalar { v, valid, elem } => {
+                let width = match elem {
+                    ColumnType::F64 | ColumnType::I64 => 8,
+                    ColumnType::Bool => 1,
+                    ColumnType::Str => return Err("loops do not build string columns".into()),
+                };
+                let values = self.arg(Slot::Out { coll, column, part: Part::Values });
+                let off = self.b.ins().imul_imm_u(self.k, width);
+                let p = self.b.ins().iadd(values, off);
+                self.b.ins().store(mem(), v, p, 0);
+                let flags = self.arg(Slot::Out { coll, column, part: Part::Validity });
+                let fp = self.b.ins().iadd(flags, self.k);
+                let valid = match valid {
+                    Some(x) => x,
+                    None => self.b.ins().iconst(types::I8, 1),
+                };
+                self.b.ins().store(mem(), valid, fp, 0);
+            }
+        }
+        Ok(())
+    }
+
+    /// Jumps to the failure exit with `code` for statement `stmt` when `cond` is true.
+    pub(crate) fn fail_if(&mut self, cond: Value, stmt: usize, code: u32) {
+        let fail = self.fail.expect("inside a loop body");
+        let cont = self.b.create_block();
+        let s = self.b.ins().iconst(types::I64, stmt as i64);
+        let c = self.b.ins().iconst(types::I32, code as i64);
+        self.b.ins().brif(cond, fail, &[BlockArg::Value(self.k), BlockArg::Value(s), BlockArg::Value(c)], cont, &[]);
+        self.b.switch_to_block(cont);
+    }
+}

@@ -1,0 +1,60 @@
+//! Compile options.
+
+/// Cranelift's optimization level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptLevel {
+    /// No optimization: fastest to compile. Tree code runs faster at this level (measured in
+    /// `benches/jit_gbdt.rs`: thousands of constants make `speed` spill).
+    None,
+    /// Cranelift's `speed` level.
+    Speed,
+}
+
+/// How tree ensembles are compiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TreeMode {
+    /// Every node a branch with its threshold as a constant.
+    Branches,
+    /// A generated walk over node records in a table.
+    Table,
+}
+
+/// Options of [`crate::compile`].
+#[derive(Debug, Clone)]
+pub struct CompileOptions {
+    /// Cranelift's optimization level.
+    pub opt_level: OptLevel,
+    /// How tree ensembles are compiled.
+    pub tree_mode: TreeMode,
+    /// Run the Cranelift verifier on every function (on by default in debug builds, so in tests).
+    pub verify: bool,
+    /// Apply the fusion rules (off: one loop per node, for tests and reports).
+    pub fuse: bool,
+    /// Threads a batch is split across by [`crate::CompiledPipeline::predict`] (1: the calling
+    /// thread only).
+    pub threads: usize,
+    /// Keep the Cranelift IR of every function for the report.
+    pub keep_clif: bool,
+    /// Evaluate tree ensembles (as branches) a block of 16 rows at a time, so that the
+    /// ensemble's code is fetched once per block (batch calls; one row is a block of one). Off by
+    /// default: `benches/jit_gbdt.rs` measured no gain on a 100-tree, 31-leaf ensemble.
+    pub tree_blocks: bool,
+    /// Bits of the vocabulary tables' term hashes (64; tests cut it to force every lookup through
+    /// collisions, which must never change an answer).
+    pub vocab_hash_bits: u32,
+}
+
+impl Default for CompileOptions {
+    fn default() -> Self {
+        CompileOptions {
+            opt_level: OptLevel::None,
+            tree_mode: TreeMode::Branches,
+            verify: cfg!(debug_assertions),
+            fuse: true,
+            threads: 1,
+            keep_clif: false,
+            vocab_hash_bits: 64,
+            tree_blocks: false,
+        }
+    }
+}

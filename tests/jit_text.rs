@@ -1,0 +1,145 @@
+//! Text pipelines: the vectorizers run as calls back into Rust (the eager, scikit-learn-exact
+//! code), the linear model on their sparse output runs natively. Compiled equals the interpreter
+//! bit for bit, on empty, null, non-ASCII and emoji texts, one-row and empty batches.
+
+mod jit_common;
+
+use std::sync::Arc;
+
+use jit_common::{check_close, option_sets};
+use proptest::prelude::*;
+use willump::Pipeline;
+use willump::ir::params::text::{Analyzer, AnalyzerParams, NgramRange, TfidfVectorizerParams};
+use willump::ir::{Graph, ModelOutput, Op, StateDecl, Type};
+use willump::jit::{CompileOptions, compile};
+use willump::runtime::models::{LogisticRegressionSpec, Model};
+use willump::runtime::ops::text::TfidfVectorizer;
+use willump::runtime::state::BoundState;
+use willump::runtime::value::{CsrMatrix, MatrixRef, StringColumn, Value};
+
+fn docs(n: usize, seed: usize) -> StringColumn {
+    let words =
+        ["free", "call", "now", "Winner", "é", "naïve", "ΣΑΣ", "😀", "ok", "see", "you", "later", "日本語", "  ", "\t"];
+    let v: Vec<Option<String>> = (0..n)
+        .map(|i| {
+            let k = (i * 7 + seed * 13) % 11;
+            if k == 3 {
+                None
+            } else if k == 5 {
+                Some(String::new())
+            } else {
+                Some(
+                    (0..(i % 9 + 1))
+                        .map(|j| words[(i * 31 + j * 17 + seed) % words.len()])
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                )
+            }
+        })
+        .collect();
+    StringColumn::from_options(&v)
+}
+
+fn tfidf(analyzer: Analyzer, min_n: usize, max_n: usize, sublinear: bool, train: &StringColumn) -> TfidfVectorizer {
+    let mut p = TfidfVectorizerParams::default();
+    p.count.analysis = AnalyzerParams { analyzer, ngram_range: NgramRange::new(min_n, max_n), lowercase: true };
+    p.sublinear_tf = sublinear;
+    TfidfVectorizer::fit(&p, train).unwrap()
+}
+
+fn text_pipeline(classes: usize) -> Pipeline {
+    let train = docs(300, 1);
+    let word = tfidf(Analyzer::Word, 1, 2, false, &train);
+    let chars = tfidf(Analyzer::CharWb, 2, 4, true, &train);
+    text_pipeline_of(&train, vec![word, chars], classes)
+}
+
+fn text_pipeline_of(train: &StringColumn, vecs: Vec<TfidfVectorizer>, classes: usize) -> Pipeline {
+    let blocks: Vec<CsrMatrix> = vecs.iter().map(|v| v.transform(train).unwrap()).collect();
+    let views: Vec<MatrixRef<'_>> = blocks.iter().map(MatrixRef::Sparse).collect();
+    let x = willump::runtime::api::stack_matrices(&views).unwrap();
+    let x: CsrMatrix = match x {
+        willump::runtime::value::Matrix::Sparse(s) => s,
+        willump::runtime::value::Matrix::Dense(d) => CsrMatrix::from_dense(&d),
+    };
+    let y: Vec<f64> = (0..train.len()).map(|i| (i % classes) as f64).collect();
+    let lr: Arc<dyn Model> = Arc::new(LogisticRegressionSpec::default().fit(MatrixRef::Sparse(&x), &y).unwrap());
+
+    let mut g = Graph::new("text");
+    let text = g.add_input("text", Type::STR).unwrap();
+    let mut states = Vec::new();
+    let mut state = |g: &mut Graph, s: BoundState, name: &str| {
+        let id = g.add_state(StateDecl { name: name.into(), kind: s.kind(), fingerprint: s.fingerprint() });
+        states.push(s);
+        id
+    };
+    let mut blocks = Vec::new();
+    for (i, v) in vecs.into_iter().enumerate() {
+        let st = state(&mut g, BoundState::Tfidf(Arc::new(v)), &format!("tfidf{i}"));
+        blocks.push(g.add(Op::Vectorize { state: st }, vec![text], Some(format!("block{i}"))).unwrap());
+    }
+    let ms = state(&mut g, BoundState::Model(lr), "lr");
+    let x = g.add(Op::Stack, blocks, Some("x".into())).unwrap();
+    let out = g.add(Op::Model { state: ms, output: ModelOutput::Proba }, vec![x], Some("p".into())).unwrap();
+    g.set_output(out).unwrap();
+    Pipeline::new(g, states).unwrap()
+}
+
+#[test]
+fn linear_model_on_vectorizer_output_is_native() {
+    for classes in [2, 3] {
+        let p = text_pipeline(classes);
+        let c = compile(&p, &CompileOptions::default()).unwrap();
+        let r = c.report();
+        assert!(r.native_nodes.iter().any(|n| n.contains("model")), "{r}");
+        assert!(r.callback_nodes.is_empty(), "{r}");
+        // the vectorizers and the stack run inside the model's loop: one native stage
+        assert_eq!(r.stages.len(), 1, "{r}");
+        assert!(r.final_loops().contains("vectorize"), "{r}");
+        assert!(c.one_row_is_native());
+        let mut opts = option_sets();
+        // every lookup through hash collisions
+        opts.push(CompileOptions { vocab_hash_bits: 1, ..CompileOptions::default() });
+        for n in [0, 1, 2, 17, 64] {
+            check_close(&p, &[Value::from(docs(n, 2))], &opts, 1e-12);
+        }
+    }
+}
+
+/// ASCII documents from an alphabet with every ASCII class the analyzers distinguish: letters of
+/// both cases, digits, `_`, punctuation, single and repeated whitespace of every kind Python
+/// counts (tab, newline, vertical tab, form feed, carriage return, the separators 0x1c..0x1f).
+fn ascii_docs() -> impl Strategy<Value = Vec<String>> {
+    let piece = prop_oneof![
+        4 => "[a-zA-Z]{1,6}",
+        1 => "[0-9_]{1,3}",
+        1 => "[.,!?'-]",
+        2 => Just(" ".to_string()),
+        1 => "[ \t\n\x0b\x0c\r\x1c\x1f]{1,3}",
+    ];
+    proptest::collection::vec(proptest::collection::vec(piece, 0..14).prop_map(|v| v.concat()), 3..12)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// The native ASCII scan finds exactly the eager analyzer's terms (word 1-3-grams, char
+    /// 1-5-grams with whitespace collapsing, char_wb 2-6-grams, case kept or folded).
+    #[test]
+    fn ascii_scan_equals_the_eager_analyzers(train in ascii_docs(), test in ascii_docs(), lower in any::<bool>()) {
+        let train = StringColumn::from_strs(&train);
+        let mut all = Vec::new();
+        for (a, lo, hi) in [(Analyzer::Word, 1, 3), (Analyzer::Char, 1, 5), (Analyzer::CharWb, 2, 6)] {
+            let mut p = TfidfVectorizerParams::default();
+            p.count.analysis = AnalyzerParams { analyzer: a, ngram_range: NgramRange::new(lo, hi), lowercase: lower };
+            p.sublinear_tf = lower;
+            match TfidfVectorizer::fit(&p, &train) {
+                Ok(v) => all.push(v),
+                Err(_) => return Ok(()), // an empty vocabulary: nothing to compile
+            }
+        }
+        let p = text_pipeline_of(&train, all, 2);
+        let opts = [CompileOptions::default(), CompileOptions { vocab_hash_bits: 2, ..CompileOptions::default() }];
+        check_close(&p, &[Value::from(StringColumn::from_strs(&test))], &opts, 1e-12);
+    }
+}
