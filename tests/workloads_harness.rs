@@ -15,7 +15,7 @@ fn harness_runs_and_reports_every_way() {
     let cfg = Config { options, python_script: PathBuf::from("benches/python/workloads.py"), export_root: dir };
     let out = run(&cfg).unwrap();
     for w in ["text", "product"] {
-        for v in ["eager", "interpreted", "hand_fused"] {
+        for v in ["eager", "interpreted", "compiled", "hand_fused"] {
             for t in [1, 2] {
                 let r = out.rows.iter().find(|r| r.workload == w && r.variant == v && r.threads == t);
                 let r = r.unwrap_or_else(|| panic!("{w}/{v}/{t} missing"));
@@ -36,7 +36,7 @@ fn harness_runs_and_reports_every_way() {
                 out.absent.iter().any(|a| a.workload == w && a.variant == "cascades" && a.reason.contains("declined"))
             ),
         }
-        for v in ["compiled", "topk", "python"] {
+        for v in ["topk", "python"] {
             assert!(out.absent.iter().any(|a| a.workload == w && a.variant == v && !a.reason.is_empty()), "{w}/{v}");
             assert!(!out.rows.iter().any(|r| r.workload == w && r.variant == v), "{w}/{v} is absent, never measured");
         }
@@ -62,6 +62,8 @@ fn harness_runs_and_reports_every_way() {
         assert!(first.get(field).is_some(), "field {field}");
     }
     assert!(first["precision_at_k"].is_null() && first["compile_ms"].is_null());
+    let compiled = out.rows.iter().find(|r| r.variant == "compiled").unwrap();
+    assert!(compiled.compile_ms.unwrap() > 0.0);
     assert!(doc["machine"]["cores"].as_u64().unwrap() >= 1);
     assert_eq!(doc["workloads"].as_array().unwrap().len(), 2);
 }

@@ -1,15 +1,14 @@
-//! The `cascades` way: the optimizer of `willump::runtime::optimize` trains an end-to-end cascade
-//! on the workload's training rows (its own fitting / validation split inside them; the test
-//! rows are never seen), with the workload's main metric and the default target (0.001
-//! absolute), group costs measured on the interpreter (the engine that serves here), and serves it
-//! on the interpreter: the small model on the selected groups for every row, the full pipeline on
-//! the rows it is unsure of.
+//! The `cascades` way (compiled + cascades): the optimizer of `willump::runtime::optimize` trains
+//! an end-to-end cascade on the workload's training rows (its own fitting / validation split
+//! inside them; the test rows are never seen), with the workload's main metric and the default
+//! target (0.001 absolute) and group costs measured on the JIT (the engine that serves), and the
+//! cascade is served compiled: the small part on every row, the full pipeline on the rows the
+//! small model is unsure of.
 
 use std::sync::{Arc, OnceLock};
 
-use willump::runtime::optimize::{
-    CascadeConfig, CascadePipeline, Interpreter, MeasuredCosts, ProgressBar, Score, train_cascades,
-};
+use willump::jit::JitExecutor;
+use willump::runtime::optimize::{CascadeConfig, MeasuredCosts, ProgressBar, Score, ServedCascade, train_cascades};
 use willump::runtime::value::Value;
 
 use super::variants::{Built, Context, Runner};
@@ -26,10 +25,11 @@ pub fn build<'a>(ctx: &Context<'a>) -> Result<Built<'a>> {
         progress: ProgressBar::Never,
         ..CascadeConfig::default()
     };
-    let costs = MeasuredCosts::new(Arc::new(Interpreter));
+    let engine = JitExecutor::default();
+    let costs = MeasuredCosts::new(Arc::new(engine.clone()));
     let outcome = train_cascades(&pipeline, &ctx.data.train.inputs, &ctx.data.train.labels, &costs, &config)?;
     Ok(match outcome.cascade {
-        Some(c) => Built::Runner(Box::new(Cascades { cascade: c, approx: OnceLock::new() })),
+        Some(c) => Built::Runner(Box::new(Cascades { cascade: c.serve(&engine)?, approx: OnceLock::new() })),
         None => Built::Absent(format!(
             "the optimizer declined: {}",
             outcome.report.declined.as_deref().unwrap_or("no candidate met the target")
@@ -37,9 +37,9 @@ pub fn build<'a>(ctx: &Context<'a>) -> Result<Built<'a>> {
     })
 }
 
-/// A trained cascade on the interpreter.
+/// A trained cascade, served compiled.
 struct Cascades {
-    cascade: CascadePipeline,
+    cascade: ServedCascade,
     /// The fraction of rows answered early in the first batch run (the whole test split: the
     /// harness scores every way on it before timing anything).
     approx: OnceLock<f64>,

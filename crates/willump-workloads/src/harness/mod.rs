@@ -10,13 +10,14 @@
 //!    and its largest difference from the eager probabilities;
 //! 5. batch throughput: `repeats` rounds, each running every way once on one thread and once on
 //!    `--threads` threads (contiguous chunks, one per thread); the median round counts;
-//! 6. one-row latency: after a warm-up, each sample row is run alone by every way in turn; p50 and
-//!    p99 over the samples;
+//! 6. one-row latency: after a warm-up, each sample row is run alone by every way in turn (its
+//!    one-row path, [`variants::Runner::predict_one`]); p50 and p99 over the samples;
 //! 7. with `--python`: the same rows are exported and `benches/python/workloads.py` runs the same
 //!    pipeline in scikit-learn / LightGBM and reports the same fields.
 
 pub mod cascades;
 pub mod cli;
+pub mod compiled;
 pub mod measure;
 pub mod progress;
 pub mod python;
@@ -290,12 +291,12 @@ fn run_workload(cfg: &Config, w: &dyn Workload, data: &Dataset, trained: &dyn Tr
     progress::step(&format!("{name}: one-row latency ({} rows)", samples.len()), || -> Result<()> {
         for s in samples.iter().take(effort.warmup) {
             for (_, r) in present.iter().filter(|(_, r)| !r.is_top_k()) {
-                r.predict(s)?;
+                r.predict_one(s)?;
             }
         }
         for s in &samples {
             for (v, (_, r)) in present.iter().enumerate().filter(|(_, (_, r))| !r.is_top_k()) {
-                let (d, res) = timed(|| r.predict(s));
+                let (d, res) = timed(|| r.predict_one(s));
                 res?;
                 lat[v].push(d.as_secs_f64() * 1e6);
             }

@@ -1,9 +1,7 @@
 //! The ways a workload is run (DESIGN.md section 6), each behind one small trait.
 //!
-//! Adding a way is one entry in [`variants`] plus one [`Runner`] (see [`super::cascades`] for a
-//! whole one): e.g. the compiled pipeline is
-//! `Ok(Built::Runner(Box::new(Compiled(willump::jit::compile(&ctx.trained.graph()?, &opts)?))))`
-//! with a `predict` that calls the compiled pipeline. A way whose part does not exist yet is
+//! Adding a way is one entry in [`variants`] plus one [`Runner`] (see [`super::compiled`] and
+//! [`super::cascades`]). A way whose part does not exist yet is
 //! [`Built::Absent`] with the reason, and the harness prints it as absent: it is never faked.
 //! The `python` column runs out of process (see [`super::python`]).
 
@@ -26,6 +24,12 @@ pub struct Context<'a> {
 pub trait Runner: Send + Sync {
     /// The class-1 probability of every row of `inputs`.
     fn predict(&self, inputs: &[Value]) -> Result<Vec<f64>>;
+
+    /// The class-1 probability of a one-row input: the point query the latency columns time
+    /// (by default `predict` on the one row; a way with a dedicated one-row path overrides it).
+    fn predict_one(&self, row: &[Value]) -> Result<f64> {
+        self.predict(row)?.first().copied().ok_or_else(|| crate::Error::op("predict_one", "no row"))
+    }
 
     /// Whether this is a top-K way: the harness then times and scores [`Runner::top_k`] (its
     /// precision against the eager model's true top K) instead of `predict`.
@@ -73,10 +77,7 @@ pub fn variants() -> Vec<VariantSpec> {
             name: "interpreted",
             build: |ctx| Ok(Built::Runner(Box::new(Interpreted(ctx.trained.graph()?)))),
         },
-        VariantSpec {
-            name: "compiled",
-            build: |_| Ok(Built::Absent("the JIT (willump-jit CompiledPipeline) is not in this build yet".into())),
-        },
+        VariantSpec { name: "compiled", build: super::compiled::build },
         VariantSpec { name: "cascades", build: super::cascades::build },
         VariantSpec {
             name: "topk",
