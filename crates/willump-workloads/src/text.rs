@@ -2,7 +2,7 @@
 //! 5-grams, at most 50,000 terms) of short texts, stacked into a logistic regression.
 //!
 //! Real data: all five TSVs of `texts/` (28,540 rows; label 1 = spam or negative), a seeded
-//! stratified 80/20 split ([`SPLIT_SEED`]). Generated data: [`crate::textgen`]'s short messages
+//! stratified 80/20 split ([`SPLIT_SEED`]). Generated data: the seeded generator's short messages
 //! and reviews, split the same way. Main metric: accuracy.
 //!
 //! The pipeline lowercases once and gives the lowercased text to both vectorizers (fitted with

@@ -8,7 +8,8 @@
 //!   binary linear model (the `text` and `product` workloads). Public so that other benches (the
 //!   compiler's) can reuse it.
 //! - [`HashedLinear`]: hashed text features into a linear model's score (the `stacked` groups).
-//! - [`CompactTrees`]: a gradient-boosted ensemble in 16-byte nodes (the `flights` model).
+//! - [`CompactTrees`]: a gradient-boosted ensemble scored by QuickScorer with prefix tables (or
+//!   a fallback form), a block of rows at a time (the `flights` model).
 //!
 //! Scratch space (per-row counters, analyzer buffers) is kept in a [`Pool`], so a one-row call
 //! allocates nothing once warm and several threads can score at once.

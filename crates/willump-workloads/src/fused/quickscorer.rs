@@ -204,4 +204,137 @@ impl<M: Mask> QuickScorer<M> {
         }
         s
     }
+
+    /// Scores `LANES` rows together: every node of a feature's prefix is read once for all of
+    /// them, and each lane keeps or ignores its mask branch-free (`thr < v` as an all-ones or
+    /// all-zeros word), so the compiler can use vector instructions. The scan runs to the
+    /// longest prefix among the lanes; a NaN lane compares false everywhere (no effect) and then
+    /// gets its feature's NaN list. `bits` holds `LANES` masks per tree.
+    #[inline]
+    pub fn score_lanes<const LANES: usize>(
+        &self,
+        x: &[&[f64]; LANES],
+        bits: &mut [[M; LANES]],
+        out: &mut [f64; LANES],
+    ) {
+        for (b, &i) in bits.iter_mut().zip(&self.init) {
+            *b = [i; LANES];
+        }
+        let all = M::low(M::BITS);
+        for f in 0..self.start.len() - 1 {
+            let v: [f64; LANES] = std::array::from_fn(|l| x[l][f]);
+            let vmax = v.iter().copied().filter(|x| !x.is_nan()).fold(f64::NEG_INFINITY, f64::max);
+            let (s, e) = (self.start[f] as usize, self.start[f + 1] as usize);
+            for nd in self.nodes[s..e].iter().take_while(|nd| nd.thr < vmax) {
+                let b = &mut bits[nd.tree as usize];
+                for l in 0..LANES {
+                    // false (goes right) for this lane: apply the mask; else keep every leaf
+                    b[l] &= if nd.thr < v[l] { nd.mask } else { all };
+                }
+            }
+            for l in 0..LANES {
+                if v[l].is_nan() {
+                    let (s, e) = (self.nan_start[f] as usize, self.nan_start[f + 1] as usize);
+                    for nd in &self.nan_nodes[s..e] {
+                        bits[nd.tree as usize][l] &= nd.mask;
+                    }
+                }
+            }
+        }
+        *out = [self.base; LANES];
+        for (b, &l0) in bits.iter().zip(&self.leaf_start) {
+            for l in 0..LANES {
+                out[l] += self.leaves[l0 as usize + b[l].lowest()];
+            }
+        }
+    }
+
+    /// The same ensemble with every feature's prefix masks precomputed (see [`PrefixTables`]),
+    /// when the tables take at most `max_bytes`.
+    pub fn prefix_tables(&self, max_bytes: usize) -> Option<PrefixTables<M>> {
+        let nt = self.n_trees();
+        let nf = self.start.len() - 1;
+        let rows = self.nodes.len() + 2 * nf;
+        if rows.checked_mul(nt)?.checked_mul(std::mem::size_of::<M>())? > max_bytes {
+            return None;
+        }
+        let all = M::low(M::BITS);
+        let mut t = PrefixTables {
+            n_trees: nt,
+            thr: Vec::with_capacity(nf),
+            off: Vec::with_capacity(nf),
+            table: Vec::with_capacity(rows * nt),
+            init: self.init.clone(),
+            leaf_start: self.leaf_start.clone(),
+            leaves: self.leaves.clone(),
+            base: self.base,
+        };
+        for f in 0..nf {
+            let nodes = &self.nodes[self.start[f] as usize..self.start[f + 1] as usize];
+            t.thr.push(nodes.iter().map(|n| n.thr).collect());
+            t.off.push(t.table.len());
+            // Row k: the masks of the first k nodes (the false ones when k thresholds are < v).
+            let mut row = vec![all; nt];
+            t.table.extend_from_slice(&row);
+            for nd in nodes {
+                row[nd.tree as usize] &= nd.mask;
+                t.table.extend_from_slice(&row);
+            }
+            // Last row: the masks of the nodes a NaN goes right at.
+            let mut nan = vec![all; nt];
+            for nd in &self.nan_nodes[self.nan_start[f] as usize..self.nan_start[f + 1] as usize] {
+                nan[nd.tree as usize] &= nd.mask;
+            }
+            t.table.extend_from_slice(&nan);
+        }
+        Some(t)
+    }
+}
+
+/// QuickScorer with precomputed prefix masks: for each feature and each prefix length `k` of
+/// its threshold-sorted nodes, one row holding, for every tree, the AND of the masks of those
+/// first `k` nodes. Scoring a row is then, per feature, one binary search for `k` and one
+/// AND of a contiguous row of masks into the trees' leaf sets (which the compiler vectorizes),
+/// instead of one AND per false node. Memory: (nodes + 2 x features) x trees masks, so it is
+/// used for ensembles of moderate size only (the caller sets the limit).
+#[derive(Debug, Clone)]
+pub struct PrefixTables<M: Mask = u32> {
+    n_trees: usize,
+    /// Per feature: its nodes' thresholds, sorted.
+    thr: Vec<Vec<f64>>,
+    /// Per feature: where its rows start in `table` (`thr.len() + 1` prefix rows, then the
+    /// NaN row).
+    off: Vec<usize>,
+    table: Vec<M>,
+    init: Vec<M>,
+    leaf_start: Vec<u32>,
+    leaves: Vec<f64>,
+    base: f64,
+}
+
+impl<M: Mask> PrefixTables<M> {
+    /// Number of trees (the length of the scratch [`score`](Self::score) takes).
+    pub fn n_trees(&self) -> usize {
+        self.n_trees
+    }
+
+    /// The raw score of `x`, using `bits` (one mask per tree) as scratch.
+    #[inline]
+    pub fn score(&self, x: &[f64], bits: &mut [M]) -> f64 {
+        let nt = self.n_trees;
+        bits.copy_from_slice(&self.init);
+        for (f, thr) in self.thr.iter().enumerate() {
+            let v = x[f];
+            let k = if v.is_nan() { thr.len() + 1 } else { thr.partition_point(|&t| t < v) };
+            let row = &self.table[self.off[f] + k * nt..self.off[f] + (k + 1) * nt];
+            for (b, &m) in bits.iter_mut().zip(row) {
+                *b &= m;
+            }
+        }
+        let mut s = self.base;
+        for (&b, &l0) in bits.iter().zip(&self.leaf_start) {
+            s += self.leaves[l0 as usize + b.lowest()];
+        }
+        s
+    }
 }
