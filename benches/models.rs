@@ -10,6 +10,9 @@
 //!
 //! Run: `cargo bench --bench models -- [--rows 200000] [--features 30] [--repeats 2]
 //! [--python /work/venv/bin/python]` (`--only gbdt` and `--threads N` narrow the run for profiling).
+//! `--flights DIR` trains the GBDT on the flights task instead (DIR holds `flights/`, as
+//! `../shared/data` does): the model inputs of the `flights` workload, training months 1-10 with
+//! out-of-fold history values, test months 11-12, exactly as the workloads harness builds them.
 //! (`WILLUMP_PYTHON` works too). Without a Python, only the Rust side runs. Data files for the
 //! baseline are written under `target/bench-data/`.
 
@@ -139,6 +142,20 @@ fn arg(name: &str) -> Option<String> {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
 }
 
+/// The flights task's model inputs: the training months' rows (history values out of fold) then
+/// the test months' rows, their labels, and the number of training rows.
+fn flights_matrices(data: &Path) -> (Array2<f64>, Vec<f64>, usize) {
+    use willump_workloads::flights::{FlightsState, tables};
+    let raw = tables::read(data).expect("read the flights tables").expect("no flights/ folder under --flights DIR");
+    let d = tables::dataset(raw, willump_workloads::Source::Real { dir: data.to_path_buf() }).expect("flights dataset");
+    let (state, oof) = FlightsState::fit(&d).expect("fit the joins and history tables");
+    let train = state.features(&d.train.inputs, Some(&oof)).expect("training features");
+    let test = state.features(&d.test.inputs, None).expect("test features");
+    let x = ndarray::concatenate(ndarray::Axis(0), &[train.view(), test.view()]).expect("same columns");
+    let y = d.train.labels.iter().chain(&d.test.labels).copied().collect();
+    (x, y, train.nrows())
+}
+
 fn main() {
     let rows: usize = arg("--rows").map_or(200_000, |v| v.parse().expect("--rows N"));
     // Fits are timed as the best of `--repeats` runs (the machine is shared: the minimum is the
@@ -152,13 +169,21 @@ fn main() {
     let mut results = serde_json::Map::new();
 
     // --- GBDT training ------------------------------------------------------------------------
-    let n_test = rows / 5;
-    let n_features: usize = arg("--features").map_or(30, |v| v.parse().expect("--features N"));
-    assert!(n_features >= 21, "--features must be at least 21");
-    let (x, y) = synthetic_classification(rows + n_test, n_features, 42);
+    let (x, y, rows, gbdt_path) = match arg("--flights") {
+        Some(data) => {
+            let (x, y, rows) = flights_matrices(Path::new(&data));
+            (x, y, rows, dir.join("gbdt_flights.bin"))
+        }
+        None => {
+            let n_features: usize = arg("--features").map_or(30, |v| v.parse().expect("--features N"));
+            assert!(n_features >= 21, "--features must be at least 21");
+            let (x, y) = synthetic_classification(rows + rows / 5, n_features, 42);
+            (x, y, rows, dir.join(format!("gbdt_synth_{rows}.bin")))
+        }
+    };
+    let (n_test, n_features) = (x.nrows() - rows, x.ncols());
     let (x_train, x_test) = (x.slice(ndarray::s![..rows, ..]).to_owned(), x.slice(ndarray::s![rows.., ..]).to_owned());
     let (y_train, y_test) = (&y[..rows], &y[rows..]);
-    let gbdt_path = dir.join(format!("gbdt_synth_{rows}.bin"));
     write_dense(&gbdt_path, &x, &y);
     println!("GBDT: {rows} training rows x {n_features} features, {n_test} test rows; 100 trees, 31 leaves, lr 0.1");
     let mut model: Option<Gbdt> = None;
