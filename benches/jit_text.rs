@@ -70,6 +70,26 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// This thread's time on a CPU so far, in seconds (Linux's `/proc/thread-self/schedstat`; `None`
+/// elsewhere): on a shared machine, time spent waiting for a core is not the code's.
+fn on_cpu() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    Some(s.split_whitespace().next()?.parse::<f64>().ok()? * 1e-9)
+}
+
+/// Median wall and on-CPU seconds of 5 runs of `f` (after one warm-up run).
+fn time(f: &mut dyn FnMut()) -> (f64, f64) {
+    f();
+    let (mut wall, mut cpu) = (Vec::new(), Vec::new());
+    for _ in 0..5 {
+        let (t, c) = (Instant::now(), on_cpu());
+        f();
+        wall.push(t.elapsed().as_secs_f64());
+        cpu.push(on_cpu().zip(c).map_or(f64::NAN, |(b, a)| b - a));
+    }
+    (median(wall), median(cpu))
+}
+
 fn main() {
     let dir = std::env::args().skip(1).find(|a| !a.starts_with('-')).map(std::path::PathBuf::from);
     let (texts, labels) = load(dir.as_deref());
@@ -122,25 +142,13 @@ fn main() {
     let t = Instant::now();
     let compiled = compile(&p, &CompileOptions { verify: false, ..CompileOptions::default() }).unwrap();
     let compile_ms = t.elapsed().as_secs_f64() * 1e3;
-    let time = |f: &dyn Fn()| {
-        f();
-        median(
-            (0..5)
-                .map(|_| {
-                    let t = Instant::now();
-                    f();
-                    t.elapsed().as_secs_f64()
-                })
-                .collect(),
-        )
-    };
-    let interp = time(&|| {
+    let (interp, interp_cpu) = time(&mut || {
         p.run(&inputs).unwrap();
     });
-    let comp = time(&|| {
+    let (comp, comp_cpu) = time(&mut || {
         compiled.predict_threads(&inputs, 1).unwrap();
     });
-    let comp2 = time(&|| {
+    let (comp2, _) = time(&mut || {
         compiled.predict_threads(&inputs, 2).unwrap();
     });
     let Value::Dense(want) = p.run(&inputs).unwrap() else { unreachable!("proba") };
@@ -149,19 +157,13 @@ fn main() {
         .enumerate()
         .map(|(i, d)| (fused.predict_one(Some(d), &mut scratch) - want[[i, 1]]).abs())
         .fold(0.0, f64::max);
-    let hand_t = median(
-        (0..5)
-            .map(|_| {
-                let t = Instant::now();
-                let mut acc = 0.0;
-                for d in &texts {
-                    acc += fused.predict_one(Some(d), &mut scratch);
-                }
-                std::hint::black_box(acc);
-                t.elapsed().as_secs_f64()
-            })
-            .collect(),
-    );
+    let (hand_t, hand_cpu) = time(&mut || {
+        let mut acc = 0.0;
+        for d in &texts {
+            acc += fused.predict_one(Some(d), &mut scratch);
+        }
+        std::hint::black_box(acc);
+    });
     let mut hand_lat = Vec::new();
     for (i, d) in texts.iter().enumerate().take(3000) {
         let t = Instant::now();
@@ -181,19 +183,30 @@ fn main() {
         }
     }
     lat.sort_by(|a, b| a.total_cmp(b));
-    println!("{:<40} {:>10.0} docs/s", "interpreter (eager ops, node by node)", n as f64 / interp);
+    println!("docs/s by wall time [and by this thread's on-CPU time]:");
     println!(
-        "{:<40} {:>10.0} docs/s; one doc p50 {:.1} us; max |p - interpreter| {max_diff:.1e}",
-        "hand-fused Rust loop",
+        "{:<40} {:>10.0} docs/s [{:>8.0}]",
+        "interpreter (eager ops, node by node)",
+        n as f64 / interp,
+        n as f64 / interp_cpu
+    );
+    println!(
+        "{:<40} {:>10.0} docs/s [{:>8.0}] ({:.2}x interpreter [{:.2}x]); one doc p50 {:.1} us; max |p - interpreter| {max_diff:.1e}",
+        "hand-fused (LinearTextScorer)",
         n as f64 / hand_t,
+        n as f64 / hand_cpu,
+        interp / hand_t,
+        interp_cpu / hand_cpu,
         hand_lat[hand_lat.len() / 2]
     );
     println!(
-        "{:<40} {:>10.0} docs/s ({:.2}x interpreter, {:.2}x hand-fused)",
+        "{:<40} {:>10.0} docs/s [{:>8.0}] ({:.2}x interpreter, {:.2}x hand-fused [{:.2}x])",
         "compiled, 1 thread",
         n as f64 / comp,
+        n as f64 / comp_cpu,
         interp / comp,
-        hand_t / comp
+        hand_t / comp,
+        hand_cpu / comp_cpu
     );
     println!("{:<40} {:>10.0} docs/s ({:.2}x one thread)", "compiled, 2 threads", n as f64 / comp2, comp / comp2);
     println!(

@@ -13,6 +13,7 @@
 //! accumulated per occurrence, then divided), not in column order as the eager vectorizer does,
 //! so scores agree with the interpreter to rounding (about 1e-15 relative), not bit for bit.
 
+use std::sync::OnceLock;
 use willump_ir::params::text::{AnalyzerParams, Norm};
 use willump_runtime::ops::text::{ColumnCounts, PackedVocabulary, TermScanner};
 use willump_runtime::state::BoundState;
@@ -27,6 +28,12 @@ pub(crate) struct TextKernel {
     sublinear: bool,
     idf: Option<Vec<f64>>,
     norm: Option<Norm>,
+    /// For one-output models: the address of the weights first seen, and per column `w_j *
+    /// idf_j` and `idf_j^2` (one cache line per hit instead of two). Built on the first call;
+    /// calls with other weights take the plain path.
+    weighted: OnceLock<(usize, Vec<[f64; 2]>)>,
+    /// Whether every idf is finite (no idf: true).
+    idf_finite: bool,
 }
 
 impl TextKernel {
@@ -43,6 +50,8 @@ impl TextKernel {
                     sublinear: p.sublinear_tf,
                     idf: v.idf().map(<[f64]>::to_vec),
                     norm: p.norm,
+                    weighted: OnceLock::new(),
+                    idf_finite: v.idf().is_none_or(|v| v.iter().all(|f| f.is_finite())),
                 })
             }
             BoundState::Count(v) => Some(TextKernel {
@@ -53,6 +62,8 @@ impl TextKernel {
                 sublinear: false,
                 idf: None,
                 norm: None,
+                weighted: OnceLock::new(),
+                idf_finite: true,
             }),
             _ => None,
         }
@@ -98,7 +109,27 @@ impl TextKernel {
             let mut dot = [0.0f64; MAX_OUTPUTS];
             let (mut sq, mut z) = (0.0f64, 0.0f64);
             let idf = self.idf.as_deref();
-            if k == 1 {
+            let weighted = (k == 1 && self.idf_finite).then(|| {
+                let (at, wf) = self.weighted.get_or_init(|| {
+                    let wf = match idf {
+                        Some(idf) => w.iter().zip(idf).map(|(w, f)| [w * f, f * f]).collect(),
+                        None => w.iter().map(|&w| [w, 1.0]).collect(),
+                    };
+                    (w.as_ptr() as usize, wf)
+                });
+                (*at == w.as_ptr() as usize).then_some(&wf[..])
+            });
+            if let Some(Some(wf)) = weighted {
+                // one output, finite idf, the weights seen first: one table per hit, and the
+                // finiteness flag stays 0 (every idf is finite)
+                let mut d = 0.0f64;
+                self.count(text, s, |col, prev| {
+                    let [a, f2] = wf[col as usize];
+                    d += a;
+                    sq += (2 * prev + 1) as f64 * f2;
+                });
+                dot[0] = d;
+            } else if k == 1 {
                 // one output: the dot product stays in a register
                 let mut d = 0.0f64;
                 self.count(text, s, |col, prev| {

@@ -18,7 +18,7 @@ use willump_ir::params::text::{Analyzer, AnalyzerParams};
 
 use super::analyzer::TermAnalyzer;
 use super::chars::{is_ascii_space_byte, is_ascii_word_byte};
-use super::packed_vocab::{PackedVocabulary, short_key};
+use super::packed_vocab::{PackedVocabulary, hash_key, short_key};
 use crate::error::Result;
 
 /// Keys made and prefetched before they are probed.
@@ -45,24 +45,24 @@ pub struct TermScanner {
 struct Batch<'v> {
     vocab: &'v PackedVocabulary,
     keys: [u64; BATCH],
-    slots: [u32; BATCH],
+    hashes: [u64; BATCH],
     n: usize,
 }
 
 impl<'v> Batch<'v> {
     fn new(vocab: &'v PackedVocabulary) -> Self {
-        Batch { vocab, keys: [0; BATCH], slots: [0; BATCH], n: 0 }
+        Batch { vocab, keys: [0; BATCH], hashes: [0; BATCH], n: 0 }
     }
 
     /// Queues a short key, prefetching its home slot.
     #[inline(always)]
     fn push(&mut self, key: u64) {
-        let slot = self.vocab.home(key);
-        self.vocab.prefetch(slot);
+        let h = hash_key(key);
+        self.vocab.prefetch(h);
         // SAFETY: callers flush when fewer than 8 entries are left, and push at most 7 between.
         unsafe {
             *self.keys.get_unchecked_mut(self.n) = key;
-            *self.slots.get_unchecked_mut(self.n) = slot as u32;
+            *self.hashes.get_unchecked_mut(self.n) = h;
         }
         self.n += 1;
     }
@@ -80,7 +80,7 @@ impl<'v> Batch<'v> {
         let at = hits.len();
         let found = self.vocab.probe_batch(
             &self.keys[..self.n],
-            &self.slots[..self.n],
+            &self.hashes[..self.n],
             &mut hits.spare_capacity_mut()[..self.n],
         );
         // SAFETY: `probe_batch` initialized the first `found` spare elements.
