@@ -6,11 +6,12 @@
 //! its length in the top byte), so the scanner builds keys straight from an unaligned load of the
 //! document; a longer term's key is a hash of its bytes with the top byte `0xFF` (never a short
 //! key), confirmed by comparing the bytes. The table is open addressing with linear probing over
-//! 8-byte slots (a 32-bit fingerprint of the key and the column), kept at most ~40% full, so a
-//! miss usually ends at its first slot and a 50,000-term vocabulary takes 1 MiB: small enough to
-//! stay in a 2 MiB L2 cache next to the scorer's per-column data. A fingerprint match is confirmed
-//! against the column's key (one array of 8 bytes per column), so the keys decide, never the
-//! hash. Hashes are not randomized: crafted inputs can slow lookups down, never change answers.
+//! 8-byte slots (a 32-bit fingerprint of the key and the column), kept at most ~20% full, so a
+//! miss (most 4- and 5-grams) almost always ends at its first slot; a 50,000-term vocabulary
+//! takes 2 MiB of slots plus 400 KB of column keys. (On the text task ~20% full measured faster
+//! than ~40% full at half the size, on a loaded machine: see BENCHMARKS.md.) A fingerprint match is confirmed against the column's key, so the keys decide,
+//! never the hash. Hashes are not randomized: crafted inputs can slow lookups down, never change
+//! answers.
 
 use super::vocabulary::Vocabulary;
 

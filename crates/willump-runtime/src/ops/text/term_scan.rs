@@ -18,7 +18,7 @@ use willump_ir::params::text::{Analyzer, AnalyzerParams};
 
 use super::analyzer::TermAnalyzer;
 use super::chars::{is_ascii_space_byte, is_ascii_word_byte};
-use super::packed_vocab::{PackedVocabulary, hash_key, short_key};
+use super::packed_vocab::{PackedVocabulary, hash_key, pack_short, short_key};
 use crate::error::Result;
 
 /// Keys made and prefetched before they are probed.
@@ -127,8 +127,21 @@ impl TermScanner {
         self.hits.clear();
         let mut hits = std::mem::take(&mut self.hits);
         if !text.is_ascii() {
+            // the exact path; its short terms still go through the prefetched batch
             let terms = self.analyzer.analyze(text);
-            hits.extend(terms.iter().filter_map(|t| vocab.get(t.as_bytes())));
+            let mut batch = Batch::new(vocab);
+            for t in terms.iter() {
+                let t = t.as_bytes();
+                if t.len() <= 7 {
+                    batch.push(pack_short(t));
+                    if batch.nearly_full() {
+                        batch.flush(&mut hits);
+                    }
+                } else if let Some(col) = vocab.get(t) {
+                    hits.push(col);
+                }
+            }
+            batch.flush(&mut hits);
         } else {
             match self.params.analyzer {
                 Analyzer::Char => self.scan_char(vocab, text.as_bytes(), &mut hits),
