@@ -15,7 +15,7 @@
 
 use std::sync::OnceLock;
 use willump_ir::params::text::{AnalyzerParams, Norm};
-use willump_runtime::ops::text::{ColumnCounts, PackedVocabulary, TermScanner};
+use willump_runtime::ops::text::{ColumnCounts, PackedVocabulary, TermScanner, prefetch};
 use willump_runtime::state::BoundState;
 
 /// A compiled vectorizer: how to cut terms, the vocabulary table, and the weighting.
@@ -85,14 +85,21 @@ impl TextKernel {
     }
 
     /// Counts the terms of `text` into `s` (a new document), calling `hit(column, count before)`
-    /// for every occurrence of a vocabulary term.
+    /// for every occurrence of a vocabulary term, and `ahead(column)` a few occurrences before
+    /// (to prefetch the column's data).
     #[inline(always)]
-    fn count(&self, text: &str, s: &mut TextScratch, mut hit: impl FnMut(u32, u32)) {
+    fn count(&self, text: &str, s: &mut TextScratch, ahead: impl Fn(u32), mut hit: impl FnMut(u32, u32)) {
         let TextScratch { counts, scanner, .. } = s;
         counts.next_document();
         // the scan fills a list of columns, then a tight loop with no call folds them in, so the
         // caller's accumulators stay in registers
-        for &col in scanner.columns(&self.table, text) {
+        let cols = scanner.columns(&self.table, text);
+        for (j, &col) in cols.iter().enumerate() {
+            // the columns are known ahead: start loading a later one's data now
+            if let Some(&a) = cols.get(j + AHEAD) {
+                counts.prefetch(a);
+                ahead(a);
+            }
             hit(col, counts.bump(col));
         }
     }
@@ -123,7 +130,8 @@ impl TextKernel {
                 // one output, finite idf, the weights seen first: one table per hit, and the
                 // finiteness flag stays 0 (every idf is finite)
                 let mut d = 0.0f64;
-                self.count(text, s, |col, prev| {
+                let ahead = |c: u32| prefetch(wf.as_ptr().wrapping_add(c as usize));
+                self.count(text, s, ahead, |col, prev| {
                     let [a, f2] = wf[col as usize];
                     d += a;
                     sq += (2 * prev + 1) as f64 * f2;
@@ -132,23 +140,33 @@ impl TextKernel {
             } else if k == 1 {
                 // one output: the dot product stays in a register
                 let mut d = 0.0f64;
-                self.count(text, s, |col, prev| {
-                    let f = idf.map_or(1.0, |v| v[col as usize]);
-                    d += w[col as usize] * f;
-                    sq += (2 * prev + 1) as f64 * f * f;
-                    z += f * 0.0;
-                });
+                self.count(
+                    text,
+                    s,
+                    |_| {},
+                    |col, prev| {
+                        let f = idf.map_or(1.0, |v| v[col as usize]);
+                        d += w[col as usize] * f;
+                        sq += (2 * prev + 1) as f64 * f * f;
+                        z += f * 0.0;
+                    },
+                );
                 dot[0] = d;
             } else {
-                self.count(text, s, |col, prev| {
-                    let f = idf.map_or(1.0, |v| v[col as usize]);
-                    let row = &w[col as usize * k..(col as usize + 1) * k];
-                    for (d, &wo) in dot.iter_mut().zip(row) {
-                        *d += wo * f;
-                    }
-                    sq += (2 * prev + 1) as f64 * f * f;
-                    z += f * 0.0;
-                });
+                self.count(
+                    text,
+                    s,
+                    |_| {},
+                    |col, prev| {
+                        let f = idf.map_or(1.0, |v| v[col as usize]);
+                        let row = &w[col as usize * k..(col as usize + 1) * k];
+                        for (d, &wo) in dot.iter_mut().zip(row) {
+                            *d += wo * f;
+                        }
+                        sq += (2 * prev + 1) as f64 * f * f;
+                        z += f * 0.0;
+                    },
+                );
             }
             let norm = if self.norm == Some(Norm::L2) && sq != 0.0 { sq.sqrt() } else { 1.0 };
             for (a, d) in acc.iter_mut().zip(&dot[..k]) {
@@ -159,11 +177,16 @@ impl TextKernel {
         }
         let mut touched = std::mem::take(&mut s.touched);
         touched.clear();
-        self.count(text, s, |col, before| {
-            if before == 0 {
-                touched.push(col);
-            }
-        });
+        self.count(
+            text,
+            s,
+            |_| {},
+            |col, before| {
+                if before == 0 {
+                    touched.push(col);
+                }
+            },
+        );
         let TextScratch { counts, vals, .. } = s;
         vals.clear();
         let mut sum = 0.0;
@@ -197,6 +220,9 @@ impl TextKernel {
         s.touched = touched;
     }
 }
+
+/// How many occurrences ahead the scoring loop prefetches a column's weights and count.
+const AHEAD: usize = 8;
 
 /// Most model outputs the one-pass scoring keeps on the stack (the JIT compiles linear models of
 /// at most this many outputs).

@@ -19,11 +19,14 @@
 use willump::ir::params::text::{AnalyzerParams, Norm};
 use willump::ops::{CountVectorizer, TfidfVectorizer};
 use willump::runtime::models::LogisticRegression;
-use willump::runtime::ops::text::{ColumnCounts, PackedVocabulary, TermScanner, lowercase_into};
+use willump::runtime::ops::text::{ColumnCounts, PackedVocabulary, TermScanner, lowercase_into, prefetch};
 use willump::runtime::value::{StringColumn, Value};
 
 use super::{Pool, sigmoid};
 use crate::{Error, Result, Scorer, input_column};
+
+/// How many occurrences ahead the scoring loop prefetches a column's weights and count.
+const AHEAD: usize = 8;
 
 /// One block of model-input columns computed from the text.
 #[derive(Debug, Clone)]
@@ -106,7 +109,13 @@ impl TextBlock {
         if self.one_pass() {
             let (mut dot, mut norm2) = (0.0, 0.0);
             let weighted = &self.weighted[..];
-            for &c in scanner.columns(&self.vocabulary, doc) {
+            let cols = scanner.columns(&self.vocabulary, doc);
+            for (j, &c) in cols.iter().enumerate() {
+                // the columns are known ahead: start loading a later one's data now
+                if let Some(&a) = cols.get(j + AHEAD) {
+                    prefetch(weighted.as_ptr().wrapping_add(a as usize));
+                    counts.prefetch(a);
+                }
                 let before = counts.bump(c);
                 let [wf, f2] = weighted[c as usize];
                 dot += wf;

@@ -45,7 +45,7 @@ pub use hashing::HashingVectorizer;
 pub use lowercase::{lowercase, lowercase_into};
 pub use murmur3::{murmur3_x86_32, sklearn_column};
 pub use normalize::normalize_row;
-pub use packed_vocab::{PackedVocabulary, pack_short, short_key};
+pub use packed_vocab::{PackedVocabulary, pack_short, prefetch, short_key};
 /// The Unicode version of the character tables (Python 3.11's `unicodedata.unidata_version`).
 pub use py_unicode::UNICODE_VERSION as PYTHON_UNICODE_VERSION;
 pub use term_scan::{ColumnCounts, TermScanner};

@@ -1,27 +1,33 @@
 //! [`PackedVocabulary`]: a fitted vocabulary laid out for the fused scorers' hot loop (the
 //! compiled text kernel and the hand-fused scorers): hundreds of lookups per document, most of
-//! them short character n-grams, many of them absent.
+//! them short character n-grams.
 //!
 //! Every term has a 64-bit key: a term of at most 7 bytes is its own key (its bytes little-endian,
 //! its length in the top byte), so the scanner builds keys straight from an unaligned load of the
-//! document; a longer term's key is a hash of its bytes with the top byte `0xFF` (never a short
-//! key), confirmed by comparing the bytes. The table is open addressing with linear probing over
-//! 8-byte slots (a 32-bit fingerprint of the key and the column), kept at most ~20% full, so a
-//! miss (most 4- and 5-grams) almost always ends at its first slot; a 50,000-term vocabulary
-//! takes 2 MiB of slots plus 400 KB of column keys. (On the text task ~20% full measured faster
-//! than ~40% full at half the size, on a loaded machine: see BENCHMARKS.md.) A fingerprint match is confirmed against the column's key, so the keys decide,
-//! never the hash. Hashes are not randomized: crafted inputs can slow lookups down, never change
-//! answers.
+//! document and a hit is one compare; a longer term's key is a hash of its bytes with the top
+//! byte `0xFF` (never a short key), confirmed by comparing the bytes. The table is open
+//! addressing with linear probing over 16-byte slots (key and column: a probe, and its prefetch,
+//! touch one cache line), kept at most ~40% full; a 50,000-term vocabulary takes 2 MiB. The home
+//! slot is the top bits of a 64x64->128-bit multiply of the key, folded. Hashes are not
+//! randomized: crafted inputs can slow lookups down, never change answers.
+//!
+//! Also tried on the text task: 8-byte slots (a 32-bit fingerprint and the column, confirmed
+//! against a per-column key array) at ~20% and ~40% load. On the loaded machine the differences
+//! stayed within the run-to-run noise (about 20%), so the simpler layout stayed (BENCHMARKS.md).
 
 use super::vocabulary::Vocabulary;
 
-/// An empty slot (fingerprints are odd, so no used slot is 0).
-const EMPTY: u64 = 0;
+/// The key of an empty slot: no term has it (a short key's top byte is at most 7; a long key has
+/// its lowest bit cleared).
+const EMPTY: u64 = u64::MAX;
 /// The hash multiplier (odd, with well spread bits).
 const MUL: u64 = 0x9E37_79B9_7F4A_7C15;
 /// Mixing constants of the long-term hash.
 const K0: u64 = 0xD6E8_FEB8_6659_FD93;
 const K1: u64 = 0xA076_1D64_78BD_642F;
+
+/// How many keys ahead [`PackedVocabulary::probe_all`] prefetches slots.
+const LOOKAHEAD: usize = 16;
 
 /// A term of at most 7 bytes packed into its key.
 #[inline(always)]
@@ -46,7 +52,7 @@ fn fold_mul(a: u64, b: u64) -> u64 {
     (p as u64) ^ ((p >> 64) as u64)
 }
 
-/// The key of a term of 8 bytes or more: a hash of its bytes with the top byte `0xFF`.
+/// The key of a term of 8 bytes or more: a hash of its bytes, top byte `0xFF`, lowest bit clear.
 #[inline]
 fn long_key(b: &[u8]) -> u64 {
     let mut h = (b.len() as u64).wrapping_mul(K1);
@@ -60,7 +66,7 @@ fn long_key(b: &[u8]) -> u64 {
         w[..rest.len()].copy_from_slice(rest);
         h = fold_mul(h ^ u64::from_le_bytes(w), K0);
     }
-    h | 0xFF << 56
+    (h & 0x00FF_FFFF_FFFF_FFFE) | 0xFF << 56
 }
 
 /// The key of any term.
@@ -69,20 +75,25 @@ fn key_of(b: &[u8]) -> u64 {
     if b.len() <= 7 { pack_short(b) } else { long_key(b) }
 }
 
-/// The 64-bit hash of a key: its top bits pick the home slot, its low 32 bits (made odd) are the
-/// fingerprint.
+/// The 64-bit hash of a key (its top bits pick the home slot).
 #[inline(always)]
 pub(crate) fn hash_key(key: u64) -> u64 {
     fold_mul(key, MUL)
 }
 
+/// One table slot: a key and its column, 16 bytes aligned, so that a probe (and its prefetch)
+/// touches one cache line.
+#[derive(Debug, Clone, Copy)]
+#[repr(C, align(16))]
+struct Slot {
+    key: u64,
+    col: u32,
+}
+
 /// A vocabulary (term `i` is column `i`) laid out for fast lookups; see the module docs.
 #[derive(Debug, Clone)]
 pub struct PackedVocabulary {
-    /// Per slot: fingerprint (high 32 bits) and column (low 32 bits), or [`EMPTY`].
-    slots: Box<[u64]>,
-    /// Per column: its key.
-    keys: Box<[u64]>,
+    slots: Box<[Slot]>,
     /// `slots.len() - 1` (a power of two minus one).
     mask: usize,
     /// `64 - log2(slots.len())`: the home slot of a hash is its top bits.
@@ -105,10 +116,9 @@ impl PackedVocabulary {
     /// starts probing in one of `2^bits` slots): for tests that force long probe chains.
     pub fn with_home_bits(vocab: &Vocabulary, bits: u32) -> PackedVocabulary {
         let n = vocab.len();
-        let size = (n * 5).next_power_of_two().max(16);
+        let size = (n * 5 / 2).next_power_of_two().max(16);
         let mut t = PackedVocabulary {
-            slots: vec![EMPTY; size].into_boxed_slice(),
-            keys: vec![0; n].into_boxed_slice(),
+            slots: vec![Slot { key: EMPTY, col: 0 }; size].into_boxed_slice(),
             mask: size - 1,
             shift: 64 - size.trailing_zeros(),
             home_mask: if bits >= 63 { usize::MAX } else { (1usize << bits) - 1 },
@@ -119,13 +129,11 @@ impl PackedVocabulary {
         for (col, term) in vocab.terms().enumerate() {
             let b = term.as_bytes();
             let key = key_of(b);
-            let h = hash_key(key);
-            let mut i = t.home(h);
-            while t.slots[i] != EMPTY {
+            let mut i = t.home(hash_key(key));
+            while t.slots[i].key != EMPTY {
                 i = (i + 1) & t.mask;
             }
-            t.slots[i] = fingerprint(h) << 32 | col as u64;
-            t.keys[col] = key;
+            t.slots[i] = Slot { key, col: col as u32 };
             if b.len() > 7 {
                 t.arena.extend_from_slice(b);
             }
@@ -136,17 +144,17 @@ impl PackedVocabulary {
 
     /// Number of terms (columns).
     pub fn len(&self) -> usize {
-        self.keys.len()
+        self.long_at.len() - 1
     }
 
     /// Whether there are no terms.
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.len() == 0
     }
 
     /// Bytes held by the tables.
     pub fn bytes(&self) -> usize {
-        self.slots.len() * 8 + self.keys.len() * 8 + self.arena.len() + self.long_at.len() * 4
+        self.slots.len() * 16 + self.arena.len() + self.long_at.len() * 4
     }
 
     /// The home slot of hash `h`.
@@ -162,25 +170,18 @@ impl PackedVocabulary {
         prefetch(self.slots.as_ptr().wrapping_add(self.home(h)));
     }
 
-    /// The column of the term with key `key` and hash `h`, if present, confirming a long key's
-    /// bytes `term` (ignored for short keys).
+    /// The column of the term with key `key`, if present, confirming a long key's bytes `term`
+    /// (ignored for short keys).
     #[inline(always)]
-    fn find(&self, key: u64, h: u64, term: &[u8]) -> Option<u32> {
-        let fp = fingerprint(h);
-        let mut i = self.home(h);
+    fn find(&self, key: u64, term: &[u8]) -> Option<u32> {
+        let mut i = self.home(hash_key(key));
         loop {
-            // SAFETY: `i` is a home slot (`< slots.len()`: the shift leaves log2(len) bits) or was
-            // masked by `mask = slots.len() - 1`; a used slot's column is below `keys.len()`.
-            let s = unsafe { *self.slots.get_unchecked(i) };
-            if s == EMPTY {
+            let s = self.slots[i];
+            if s.key == EMPTY {
                 return None;
             }
-            let col = s as u32;
-            if s >> 32 == fp
-                && unsafe { *self.keys.get_unchecked(col as usize) } == key
-                && (key >> 56 != 0xFF || self.long_term(col) == term)
-            {
-                return Some(col);
+            if s.key == key && (key >> 56 != 0xFF || self.long_term(s.col) == term) {
+                return Some(s.col);
             }
             i = (i + 1) & self.mask;
         }
@@ -191,77 +192,61 @@ impl PackedVocabulary {
         &self.arena[self.long_at[col as usize] as usize..self.long_at[col as usize + 1] as usize]
     }
 
-    /// Looks up short keys `keys[j]` with hashes `hashes[j]` (at most [`MAX_BATCH`]), writing the
-    /// columns found, in order, to the front of `out` (as long as `keys`); returns how many were
-    /// found. Two passes so that the cache misses of a batch overlap: the first walks each probe
-    /// to a fingerprint match or an empty slot and prefetches the candidate column's key; the
-    /// second confirms the keys. Branch light: a probe whose first slot is empty or matches takes
-    /// no unpredictable branch.
-    #[inline(always)]
-    pub(crate) fn probe_batch(&self, keys: &[u64], hashes: &[u64], out: &mut [std::mem::MaybeUninit<u32>]) -> usize {
-        let (slots, ck, mask) = (&self.slots[..], &self.keys[..], self.mask);
+    /// Looks up the short keys `keys`, appending the columns found, in order, to `hits`. The
+    /// slot of the key [`LOOKAHEAD`] places later is prefetched before each probe, so cache
+    /// misses overlap. Branch light: a probe whose first slot is empty or holds the key takes no
+    /// unpredictable branch.
+    #[inline]
+    pub(crate) fn probe_all(&self, keys: &[u64], hits: &mut Vec<u32>) {
+        let (slots, mask) = (&self.slots[..], self.mask);
         let n = keys.len();
-        assert!(hashes.len() == n && out.len() >= n && n <= MAX_BATCH);
-        if ck.is_empty() {
-            return 0;
-        }
-        // per key: the slot where its probe stopped (a fingerprint match or empty)
-        let mut stop = [EMPTY; MAX_BATCH];
-        for j in 0..n {
-            let h = hashes[j];
-            let fp = fingerprint(h);
-            let mut i = self.home(h);
-            // SAFETY: `i` is a home slot (`< slots.len()`: the shift leaves log2(len) bits) or
-            // masked by `mask = slots.len() - 1`.
-            let mut s = unsafe { *slots.get_unchecked(i) };
-            while s >> 32 != fp && s != EMPTY {
-                i = (i + 1) & mask;
-                s = unsafe { *slots.get_unchecked(i) };
-            }
-            stop[j] = s;
-            prefetch(ck.as_ptr().wrapping_add(s as u32 as usize));
+        hits.reserve(n);
+        let at = hits.len();
+        let out = &mut hits.spare_capacity_mut()[..n];
+        for &k in keys.iter().take(LOOKAHEAD) {
+            self.prefetch(hash_key(k));
         }
         let mut found = 0;
         for j in 0..n {
-            let s = stop[j];
-            let col = s as u32;
-            // SAFETY: a used slot's column is below `ck.len()`, an empty slot reads column 0 (`ck`
-            // is not empty); `found <= j < out.len()`.
-            let hit = s != EMPTY && unsafe { *ck.get_unchecked(col as usize) } == keys[j];
-            unsafe { out.get_unchecked_mut(found).write(col) };
-            if s != EMPTY && !hit {
-                // a fingerprint collision (rare): the exact lookup decides
-                if let Some(c) = self.find(keys[j], hashes[j], &[]) {
-                    unsafe { out.get_unchecked_mut(found).write(c) };
-                    found += 1;
-                }
-                continue;
+            if let Some(&k) = keys.get(j + LOOKAHEAD) {
+                self.prefetch(hash_key(k));
             }
+            let key = keys[j];
+            let mut i = self.home(hash_key(key));
+            // SAFETY: `i` is a home slot (`< slots.len()`: the shift leaves log2(len) bits) or
+            // masked by `mask = slots.len() - 1`; `found <= j < out.len()`.
+            let hit = unsafe {
+                let mut s = *slots.get_unchecked(i);
+                while s.key != key && s.key != EMPTY {
+                    i = (i + 1) & mask;
+                    s = *slots.get_unchecked(i);
+                }
+                out.get_unchecked_mut(found).write(s.col);
+                s.key == key
+            };
             found += hit as usize;
         }
-        found
+        // SAFETY: the loop initialized the first `found` spare elements.
+        unsafe { hits.set_len(at + found) };
     }
 
     /// The column of the short term packed in `key`.
     #[inline]
     pub fn get_short(&self, key: u64) -> Option<u32> {
-        self.find(key, hash_key(key), &[])
+        self.find(key, &[])
     }
 
     /// The column of `term`, if it is in the vocabulary.
     #[inline]
     pub fn get(&self, term: &[u8]) -> Option<u32> {
-        let key = key_of(term);
-        self.find(key, hash_key(key), term)
+        self.find(key_of(term), term)
     }
 }
 
-/// Most keys [`PackedVocabulary::probe_batch`] takes at once.
-pub(crate) const MAX_BATCH: usize = 64;
-
-/// Asks the CPU to start loading the cache line of `p` (nothing on other architectures).
+/// Asks the CPU to start loading the cache line of `p` (nothing on other architectures); any
+/// address is allowed (a prefetch never faults).
 #[inline(always)]
-fn prefetch<T>(p: *const T) {
+pub fn prefetch<T>(p: *const T) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
@@ -271,12 +256,6 @@ fn prefetch<T>(p: *const T) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = p;
-}
-
-/// The fingerprint of hash `h`: its low 32 bits, made odd (never [`EMPTY`]'s high half, 0).
-#[inline(always)]
-fn fingerprint(h: u64) -> u64 {
-    (h & 0xFFFF_FFFF) | 1
 }
 
 #[cfg(test)]
@@ -317,9 +296,9 @@ mod tests {
         let p = PackedVocabulary::new(&vocab(&[]));
         assert!(p.is_empty());
         assert_eq!(p.get(b"ab"), None);
-        let mut out = [std::mem::MaybeUninit::uninit(); 2];
-        let keys = [pack_short(b"ab"), pack_short(b"")];
-        assert_eq!(p.probe_batch(&keys, &keys.map(hash_key), &mut out), 0);
+        let mut hits = Vec::new();
+        p.probe_all(&[pack_short(b"ab"), pack_short(b"")], &mut hits);
+        assert!(hits.is_empty());
     }
 
     #[test]

@@ -5,9 +5,9 @@
 //! ASCII documents are scanned here: one normalized buffer per document (lowercased; for the
 //! `char` analyzer whitespace runs collapsed), padded with 8 zero bytes so every position is one
 //! unaligned `u64` load, and the key of each n-gram of at most 7 bytes starting there is that
-//! word masked to `n` bytes plus the length tag: no byte is copied per n-gram. Keys are made and
-//! their home slots prefetched a batch at a time, then probed, so the table's cache misses
-//! overlap. Any other document (non-ASCII text, where Python's lowercasing, `\w` and `\s` and
+//! word masked to `n` bytes plus the length tag: no byte is copied per n-gram. A document's keys
+//! are made first, then looked up with the slots of later keys prefetched, so the table's cache
+//! misses overlap. Any other document (non-ASCII text, where Python's lowercasing, `\w` and `\s` and
 //! code points matter) goes through the eager analyzer itself, as do terms longer than 7 bytes
 //! in the `char` analyzer and word n-grams (n > 1), which are joined in a buffer.
 //!
@@ -18,11 +18,8 @@ use willump_ir::params::text::{Analyzer, AnalyzerParams};
 
 use super::analyzer::TermAnalyzer;
 use super::chars::{is_ascii_space_byte, is_ascii_word_byte};
-use super::packed_vocab::{PackedVocabulary, hash_key, pack_short, short_key};
+use super::packed_vocab::{PackedVocabulary, pack_short, short_key};
 use crate::error::Result;
-
-/// Keys made and prefetched before they are probed.
-const BATCH: usize = 48;
 
 /// Scans documents for one analyzer's terms and looks them up. Holds scratch buffers (reused:
 /// no allocation per document once warm), so one scanner serves one thread.
@@ -33,6 +30,8 @@ pub struct TermScanner {
     buf: Vec<u8>,
     /// The current document's columns, one per term occurrence.
     hits: Vec<u32>,
+    /// The current document's short keys, before lookup.
+    keys: Vec<u64>,
     /// A joined word n-gram or a padded `char_wb` word.
     join: Vec<u8>,
     /// Token spans into `buf` (word analyzer).
@@ -41,51 +40,30 @@ pub struct TermScanner {
     analyzer: TermAnalyzer,
 }
 
-/// A batch of keys and their home slots, probed when full.
-struct Batch<'v> {
+/// The short keys of one document, looked up together at the end (so that the table's cache
+/// misses overlap: see [`PackedVocabulary::probe_all`]).
+struct Batch<'v, 's> {
     vocab: &'v PackedVocabulary,
-    keys: [u64; BATCH],
-    hashes: [u64; BATCH],
-    n: usize,
+    keys: &'s mut Vec<u64>,
 }
 
-impl<'v> Batch<'v> {
-    fn new(vocab: &'v PackedVocabulary) -> Self {
-        Batch { vocab, keys: [0; BATCH], hashes: [0; BATCH], n: 0 }
+impl<'v, 's> Batch<'v, 's> {
+    fn new(vocab: &'v PackedVocabulary, keys: &'s mut Vec<u64>) -> Self {
+        keys.clear();
+        Batch { vocab, keys }
     }
 
-    /// Queues a short key, prefetching its home slot.
+    /// Queues a short key.
     #[inline(always)]
     fn push(&mut self, key: u64) {
-        let h = hash_key(key);
-        self.vocab.prefetch(h);
-        // SAFETY: callers flush when fewer than 8 entries are left, and push at most 7 between.
-        unsafe {
-            *self.keys.get_unchecked_mut(self.n) = key;
-            *self.hashes.get_unchecked_mut(self.n) = h;
-        }
-        self.n += 1;
+        self.keys.push(key);
     }
 
-    /// Whether fewer than 8 entries are free.
-    #[inline(always)]
-    fn nearly_full(&self) -> bool {
-        self.n > BATCH - 8
-    }
-
-    /// Probes every queued key, appending the columns found to `hits`.
+    /// Looks every queued key up, appending the columns found to `hits`.
     #[inline(always)]
     fn flush(&mut self, hits: &mut Vec<u32>) {
-        hits.reserve(self.n);
-        let at = hits.len();
-        let found = self.vocab.probe_batch(
-            &self.keys[..self.n],
-            &self.hashes[..self.n],
-            &mut hits.spare_capacity_mut()[..self.n],
-        );
-        // SAFETY: `probe_batch` initialized the first `found` spare elements.
-        unsafe { hits.set_len(at + found) };
-        self.n = 0;
+        self.vocab.probe_all(self.keys, hits);
+        self.keys.clear();
     }
 }
 
@@ -101,6 +79,7 @@ impl TermScanner {
             params: params.clone(),
             buf: Vec::new(),
             hits: Vec::new(),
+            keys: Vec::new(),
             join: Vec::new(),
             tokens: Vec::new(),
             analyzer: TermAnalyzer::new(params)?,
@@ -129,14 +108,11 @@ impl TermScanner {
         if !text.is_ascii() {
             // the exact path; its short terms still go through the prefetched batch
             let terms = self.analyzer.analyze(text);
-            let mut batch = Batch::new(vocab);
+            let mut batch = Batch::new(vocab, &mut self.keys);
             for t in terms.iter() {
                 let t = t.as_bytes();
                 if t.len() <= 7 {
                     batch.push(pack_short(t));
-                    if batch.nearly_full() {
-                        batch.flush(&mut hits);
-                    }
                 } else if let Some(col) = vocab.get(t) {
                     hits.push(col);
                 }
@@ -157,7 +133,7 @@ impl TermScanner {
     /// n-gram of bytes (code points, the text being ASCII).
     fn scan_char(&mut self, vocab: &PackedVocabulary, bytes: &[u8], hits: &mut Vec<u32>) {
         let lower = self.params.lowercase;
-        let buf = &mut self.buf;
+        let TermScanner { buf, keys, .. } = self;
         buf.clear();
         let mut i = 0;
         while i < bytes.len() {
@@ -178,14 +154,11 @@ impl TermScanner {
         let (min_n, max_n) = (self.params.ngram_range.min_n, self.params.ngram_range.max_n);
         let short_max = max_n.min(7);
         if min_n <= short_max {
-            let mut batch = Batch::new(vocab);
+            let mut batch = Batch::new(vocab, keys);
             for i in 0..len {
                 let w = read8(buf, i);
                 for n in min_n..=short_max.min(len - i) {
                     batch.push(short_key(w, n));
-                }
-                if batch.nearly_full() {
-                    batch.flush(hits);
                 }
             }
             batch.flush(hits);
@@ -202,7 +175,7 @@ impl TermScanner {
     /// `word`: lowercase, tokens `\w\w+` (ASCII word bytes), then word n-grams joined by spaces.
     fn scan_word(&mut self, vocab: &PackedVocabulary, bytes: &[u8], hits: &mut Vec<u32>) {
         let lower = self.params.lowercase;
-        let TermScanner { buf, join, tokens, .. } = self;
+        let TermScanner { buf, join, tokens, keys, .. } = self;
         buf.clear();
         buf.extend(bytes.iter().map(|&b| if lower { b.to_ascii_lowercase() } else { b }));
         let len = buf.len();
@@ -224,14 +197,11 @@ impl TermScanner {
         }
         let (min_n, max_n) = (self.params.ngram_range.min_n, self.params.ngram_range.max_n);
         if min_n == 1 {
-            let mut batch = Batch::new(vocab);
+            let mut batch = Batch::new(vocab, keys);
             for &(s, e) in tokens.iter() {
                 let (s, e) = (s as usize, e as usize);
                 if e - s <= 7 {
                     batch.push(short_key(read8(buf, s), e - s));
-                    if batch.nearly_full() {
-                        batch.flush(hits);
-                    }
                 } else if let Some(col) = vocab.get(&buf[s..e]) {
                     hits.push(col);
                 }
@@ -317,6 +287,13 @@ impl ColumnCounts {
         let before = if (*s >> 32) as u32 == g { *s as u32 } else { 0 };
         *s = (g as u64) << 32 | (before.wrapping_add(1)) as u64;
         before
+    }
+
+    /// Asks the CPU to start loading `col`'s count (a bump a few occurrences later then does not
+    /// wait for memory). Any `col` is allowed.
+    #[inline(always)]
+    pub fn prefetch(&self, col: u32) {
+        super::packed_vocab::prefetch(self.state.as_ptr().wrapping_add(col as usize));
     }
 
     /// The count of `col` in the current document.
