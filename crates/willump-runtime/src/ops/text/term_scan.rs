@@ -230,7 +230,9 @@ impl TermScanner {
     fn scan_char_wb(&mut self, vocab: &PackedVocabulary, bytes: &[u8], hits: &mut Vec<u32>) {
         let lower = self.params.lowercase;
         let (min_n, max_n) = (self.params.ngram_range.min_n, self.params.ngram_range.max_n);
-        let join = &mut self.join;
+        let TermScanner { join, keys, .. } = self;
+        // n-grams of at most 7 bytes are looked up together at the end, the rest at once
+        let mut batch = Batch::new(vocab, keys);
         let mut i = 0;
         while i < bytes.len() {
             if is_ascii_space_byte(bytes[i]) {
@@ -248,17 +250,22 @@ impl TermScanner {
             let len = join.len();
             for n in min_n..=max_n.min(len - 1) {
                 for w in join.windows(n) {
-                    if let Some(col) = vocab.get(w) {
+                    if n <= 7 {
+                        batch.push(pack_short(w));
+                    } else if let Some(col) = vocab.get(w) {
                         hits.push(col);
                     }
                 }
             }
-            if max_n >= len
-                && let Some(col) = vocab.get(join)
-            {
-                hits.push(col);
+            if max_n >= len {
+                if len <= 7 {
+                    batch.push(pack_short(join));
+                } else if let Some(col) = vocab.get(join) {
+                    hits.push(col);
+                }
             }
         }
+        batch.flush(hits);
     }
 }
 
