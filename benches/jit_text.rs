@@ -9,8 +9,9 @@
 //!
 //! Columns: the interpreter (the eager operators node by node: two CSR matrices, their stack,
 //! then the model), the compiled pipeline (one fused loop: per document the text kernel scans,
-//! looks up, counts, weights and feeds the model's score, no intermediate), and a hand-fused Rust
-//! loop written for this one pipeline (the practical limit).
+//! looks up, counts, weights and feeds the model's score, no intermediate), and the hand-fused
+//! scorer (`willump_workloads::fused::LinearTextScorer`, the practical limit; the same one the
+//! workloads harness's `hand_fused` row runs).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -23,6 +24,7 @@ use willump::runtime::models::{LogisticRegressionSpec, Model};
 use willump::runtime::ops::text::TfidfVectorizer;
 use willump::runtime::state::BoundState;
 use willump::runtime::value::{Matrix, MatrixRef, StringColumn, Value};
+use willump_workloads::fused::{LinearTextScorer, TextBlock};
 
 fn load(dir: Option<&std::path::Path>) -> (Vec<String>, Vec<f64>) {
     let mut texts = Vec::new();
@@ -63,226 +65,29 @@ fn tfidf(analyzer: Analyzer, r: (usize, usize), max_features: usize, docs: &Stri
     TfidfVectorizer::fit(&p, docs).unwrap()
 }
 
-/// The hand-fused loop: the same model written by hand for this pipeline (word 1-grams and char
-/// 2-5-grams, TF-IDF with L2 norm, logistic regression), as fast as we can make it: ASCII text
-/// scanned in place, every n-gram of at most 7 bytes packed into a u64 key compared whole, one
-/// open-addressing table per vocabulary, and the model folded into the counting: each occurrence
-/// adds `w_j * idf_j` to the block's dot product and `(2c + 1) * idf_j^2` to its squared norm
-/// (`c` the term's count so far), so no second pass over the row's terms is needed.
-mod hand {
-    use willump::runtime::ops::text::{TermAnalyzer, TfidfVectorizer};
-
-    const K0: u64 = 0x9E37_79B9_7F4A_7C15;
-    const K1: u64 = 0xD6E8_FEB8_6659_FD93;
-
-    #[inline(always)]
-    fn mix(key: u64) -> u64 {
-        let p = ((key ^ K0) as u128).wrapping_mul(K1 as u128);
-        (p as u64) ^ ((p >> 64) as u64)
-    }
-
-    #[inline(always)]
-    fn pack(b: &[u8]) -> u64 {
-        let mut w = [0u8; 8];
-        w[..b.len()].copy_from_slice(b);
-        u64::from_le_bytes(w) | (b.len() as u64) << 56
-    }
-
-    /// Short terms only (longer vocabulary terms go to a fallback map).
-    struct Table {
-        keys: Vec<u64>,
-        cols: Vec<u32>,
-        mask: usize,
-        long: std::collections::HashMap<Vec<u8>, u32>,
-    }
-
-    impl Table {
-        fn new(v: &TfidfVectorizer) -> Table {
-            let size = (2 * v.vocabulary().len()).next_power_of_two();
-            let mut t =
-                Table { keys: vec![u64::MAX; size], cols: vec![0; size], mask: size - 1, long: Default::default() };
-            for (col, term) in v.vocabulary().terms().enumerate() {
-                if term.len() > 7 {
-                    t.long.insert(term.as_bytes().to_vec(), col as u32);
-                    continue;
-                }
-                let key = pack(term.as_bytes());
-                let mut i = mix(key) as usize & t.mask;
-                while t.keys[i] != u64::MAX {
-                    i = (i + 1) & t.mask;
-                }
-                t.keys[i] = key;
-                t.cols[i] = col as u32;
-            }
-            t
-        }
-
-        #[inline(always)]
-        fn get(&self, key: u64) -> Option<u32> {
-            let mut i = mix(key) as usize & self.mask;
-            loop {
-                let k = self.keys[i];
-                if k == key {
-                    return Some(self.cols[i]);
-                }
-                if k == u64::MAX {
-                    return None;
-                }
-                i = (i + 1) & self.mask;
-            }
-        }
-    }
-
-    /// One vocabulary block: its table, `w_j * idf_j` and `idf_j^2` per column.
-    struct Block {
-        table: Table,
-        wi: Vec<f64>,
-        idf2: Vec<f64>,
-        counts: Vec<u32>,
-        touched: Vec<u32>,
-        analyzer: TermAnalyzer,
-    }
-
-    impl Block {
-        fn new(v: &TfidfVectorizer, w: &[f64]) -> Block {
-            let idf = v.idf().expect("idf");
-            Block {
-                table: Table::new(v),
-                wi: w.iter().zip(idf).map(|(a, b)| a * b).collect(),
-                idf2: idf.iter().map(|x| x * x).collect(),
-                counts: vec![0; idf.len()],
-                touched: Vec::new(),
-                analyzer: TermAnalyzer::new(&v.params().count.analysis).expect("params"),
-            }
-        }
-
-        #[inline(always)]
-        fn hit(&mut self, col: u32, dot: &mut f64, sq: &mut f64) {
-            let c = &mut self.counts[col as usize];
-            if *c == 0 {
-                self.touched.push(col);
-            }
-            *dot += self.wi[col as usize];
-            *sq += (2 * *c + 1) as f64 * self.idf2[col as usize];
-            *c += 1;
-        }
-
-        #[inline(always)]
-        fn term(&mut self, t: &[u8], dot: &mut f64, sq: &mut f64) {
-            let col = if t.len() <= 7 { self.table.get(pack(t)) } else { self.table.long.get(t).copied() };
-            if let Some(col) = col {
-                self.hit(col, dot, sq);
-            }
-        }
-
-        fn finish(&mut self, dot: f64, sq: f64) -> f64 {
-            for &c in &self.touched {
-                self.counts[c as usize] = 0;
-            }
-            self.touched.clear();
-            if sq > 0.0 { dot / sq.sqrt() } else { 0.0 }
-        }
-    }
-
-    /// The hand-fused scorer.
-    pub struct Fused {
-        word: Block,
-        chars: Block,
-        b: f64,
-        wbuf: Vec<u8>,
-        cbuf: Vec<u8>,
-    }
-
-    impl Fused {
-        pub fn new(word: &TfidfVectorizer, chars: &TfidfVectorizer, w: &[f64], b: f64) -> Fused {
-            let nw = word.vocabulary().len();
-            Fused {
-                word: Block::new(word, &w[..nw]),
-                chars: Block::new(chars, &w[nw..]),
-                b,
-                wbuf: Vec::new(),
-                cbuf: Vec::new(),
-            }
-        }
-
-        /// P(class 1) of one document.
-        #[inline]
-        pub fn score(&mut self, doc: &str) -> f64 {
-            let (mut wd, mut ws, mut cd, mut cs) = (0.0, 0.0, 0.0, 0.0);
-            if doc.is_ascii() {
-                let b = doc.as_bytes();
-                // word 1-grams: runs of [0-9A-Za-z_] of two or more bytes, lowercased
-                let mut buf = std::mem::take(&mut self.wbuf);
-                buf.clear();
-                buf.extend(b.iter().map(u8::to_ascii_lowercase));
-                let mut i = 0;
-                while i < buf.len() {
-                    if !(buf[i].is_ascii_alphanumeric() || buf[i] == b'_') {
-                        i += 1;
-                        continue;
-                    }
-                    let s = i;
-                    while i < buf.len() && (buf[i].is_ascii_alphanumeric() || buf[i] == b'_') {
-                        i += 1;
-                    }
-                    if i - s >= 2 {
-                        self.word.term(&buf[s..i], &mut wd, &mut ws);
-                    }
-                }
-                // char 2-5-grams after collapsing whitespace runs
-                self.wbuf = buf;
-                let mut c = std::mem::take(&mut self.cbuf);
-                c.clear();
-                let sp = |x: u8| matches!(x, 0x09..=0x0D | 0x1C..=0x20);
-                let mut i = 0;
-                while i < b.len() {
-                    if sp(b[i]) {
-                        let s = i;
-                        while i < b.len() && sp(b[i]) {
-                            i += 1;
-                        }
-                        c.push(if i - s >= 2 { b' ' } else { b[s] });
-                    } else {
-                        c.push(b[i].to_ascii_lowercase());
-                        i += 1;
-                    }
-                }
-                let len = c.len();
-                c.extend_from_slice(&[0; 8]);
-                for n in 2..=5usize.min(len) {
-                    let mask = (1u64 << (8 * n)) - 1;
-                    for i in 0..=len - n {
-                        let w = u64::from_le_bytes(c[i..i + 8].try_into().unwrap());
-                        if let Some(col) = self.chars.table.get(w & mask | (n as u64) << 56) {
-                            self.chars.hit(col, &mut cd, &mut cs);
-                        }
-                    }
-                }
-                self.cbuf = c;
-            } else {
-                let mut a = std::mem::replace(&mut self.word.analyzer, TermAnalyzer::new(&Default::default()).unwrap());
-                let terms = a.analyze(doc);
-                for k in 0..terms.len() {
-                    self.word.term(terms.get(k).as_bytes(), &mut wd, &mut ws);
-                }
-                self.word.analyzer = a;
-                let mut a =
-                    std::mem::replace(&mut self.chars.analyzer, TermAnalyzer::new(&Default::default()).unwrap());
-                let terms = a.analyze(doc);
-                for k in 0..terms.len() {
-                    self.chars.term(terms.get(k).as_bytes(), &mut cd, &mut cs);
-                }
-                self.chars.analyzer = a;
-            }
-            let s = self.b + self.word.finish(wd, ws) + self.chars.finish(cd, cs);
-            willump::runtime::models::sigmoid(s)
-        }
-    }
-}
-
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
+}
+
+/// This thread's time on a CPU so far, in seconds (Linux's `/proc/thread-self/schedstat`; `None`
+/// elsewhere): on a shared machine, time spent waiting for a core is not the code's.
+fn on_cpu() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    Some(s.split_whitespace().next()?.parse::<f64>().ok()? * 1e-9)
+}
+
+/// Median wall and on-CPU seconds of 5 runs of `f` (after one warm-up run).
+fn time(f: &mut dyn FnMut()) -> (f64, f64) {
+    f();
+    let (mut wall, mut cpu) = (Vec::new(), Vec::new());
+    for _ in 0..5 {
+        let (t, c) = (Instant::now(), on_cpu());
+        f();
+        wall.push(t.elapsed().as_secs_f64());
+        cpu.push(on_cpu().zip(c).map_or(f64::NAN, |(b, a)| b - a));
+    }
+    (median(wall), median(cpu))
 }
 
 fn main() {
@@ -306,7 +111,12 @@ fn main() {
     let willump::runtime::models::ModelStructure::Linear { weights, intercepts, .. } = lr.structure() else {
         unreachable!("a linear model")
     };
-    let mut fused = hand::Fused::new(&word, &chars, &weights.row(0).to_vec(), intercepts[0]);
+    // the canonical hand-fused text scorer (also the workloads harness's `hand_fused` row)
+    let w = weights.row(0).to_vec();
+    let nw = word.vocabulary().len();
+    let blocks = vec![TextBlock::tfidf(&word, &w[..nw]).unwrap(), TextBlock::tfidf(&chars, &w[nw..]).unwrap()];
+    let fused = LinearTextScorer::new(false, blocks, intercepts[0]).unwrap();
+    let mut scratch = fused.scratch();
     let lr: Arc<dyn Model> = Arc::new(lr);
     println!("jit_text: {n} documents, fitted in {:.1} s", t.elapsed().as_secs_f64());
 
@@ -332,46 +142,32 @@ fn main() {
     let t = Instant::now();
     let compiled = compile(&p, &CompileOptions { verify: false, ..CompileOptions::default() }).unwrap();
     let compile_ms = t.elapsed().as_secs_f64() * 1e3;
-    let time = |f: &dyn Fn()| {
-        f();
-        median(
-            (0..5)
-                .map(|_| {
-                    let t = Instant::now();
-                    f();
-                    t.elapsed().as_secs_f64()
-                })
-                .collect(),
-        )
-    };
-    let interp = time(&|| {
+    let (interp, interp_cpu) = time(&mut || {
         p.run(&inputs).unwrap();
     });
-    let comp = time(&|| {
+    let (comp, comp_cpu) = time(&mut || {
         compiled.predict_threads(&inputs, 1).unwrap();
     });
-    let comp2 = time(&|| {
+    let (comp2, _) = time(&mut || {
         compiled.predict_threads(&inputs, 2).unwrap();
     });
     let Value::Dense(want) = p.run(&inputs).unwrap() else { unreachable!("proba") };
-    let max_diff = texts.iter().enumerate().map(|(i, d)| (fused.score(d) - want[[i, 1]]).abs()).fold(0.0, f64::max);
-    let hand_t = median(
-        (0..5)
-            .map(|_| {
-                let t = Instant::now();
-                let mut acc = 0.0;
-                for d in &texts {
-                    acc += fused.score(d);
-                }
-                std::hint::black_box(acc);
-                t.elapsed().as_secs_f64()
-            })
-            .collect(),
-    );
+    let max_diff = texts
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (fused.predict_one(Some(d), &mut scratch) - want[[i, 1]]).abs())
+        .fold(0.0, f64::max);
+    let (hand_t, hand_cpu) = time(&mut || {
+        let mut acc = 0.0;
+        for d in &texts {
+            acc += fused.predict_one(Some(d), &mut scratch);
+        }
+        std::hint::black_box(acc);
+    });
     let mut hand_lat = Vec::new();
     for (i, d) in texts.iter().enumerate().take(3000) {
         let t = Instant::now();
-        std::hint::black_box(fused.score(d));
+        std::hint::black_box(fused.predict_one(Some(d), &mut scratch));
         if i >= 500 {
             hand_lat.push(t.elapsed().as_secs_f64() * 1e6);
         }
@@ -387,19 +183,30 @@ fn main() {
         }
     }
     lat.sort_by(|a, b| a.total_cmp(b));
-    println!("{:<40} {:>10.0} docs/s", "interpreter (eager ops, node by node)", n as f64 / interp);
+    println!("docs/s by wall time [and by this thread's on-CPU time]:");
     println!(
-        "{:<40} {:>10.0} docs/s; one doc p50 {:.1} us; max |p - interpreter| {max_diff:.1e}",
-        "hand-fused Rust loop",
+        "{:<40} {:>10.0} docs/s [{:>8.0}]",
+        "interpreter (eager ops, node by node)",
+        n as f64 / interp,
+        n as f64 / interp_cpu
+    );
+    println!(
+        "{:<40} {:>10.0} docs/s [{:>8.0}] ({:.2}x interpreter [{:.2}x]); one doc p50 {:.1} us; max |p - interpreter| {max_diff:.1e}",
+        "hand-fused (LinearTextScorer)",
         n as f64 / hand_t,
+        n as f64 / hand_cpu,
+        interp / hand_t,
+        interp_cpu / hand_cpu,
         hand_lat[hand_lat.len() / 2]
     );
     println!(
-        "{:<40} {:>10.0} docs/s ({:.2}x interpreter, {:.2}x hand-fused)",
+        "{:<40} {:>10.0} docs/s [{:>8.0}] ({:.2}x interpreter, {:.2}x hand-fused [{:.2}x])",
         "compiled, 1 thread",
         n as f64 / comp,
+        n as f64 / comp_cpu,
         interp / comp,
-        hand_t / comp
+        hand_t / comp,
+        hand_cpu / comp_cpu
     );
     println!("{:<40} {:>10.0} docs/s ({:.2}x one thread)", "compiled, 2 threads", n as f64 / comp2, comp / comp2);
     println!(

@@ -4,8 +4,8 @@
 mod workloads_common;
 
 use willump::prelude::*;
-use willump_workloads::Metric;
 use willump_workloads::text::TextWorkload;
+use willump_workloads::{Metric, Workload};
 use workloads_common::*;
 
 #[test]
@@ -44,4 +44,20 @@ fn wrong_inputs_are_errors() {
     assert!(e.contains("row input"), "{e}");
     let e = t.hand_fused().unwrap().predict(&[Value::from(F64Column::from(vec![1.0]))]).unwrap_err().to_string();
     assert!(e.contains("texts"), "{e}");
+}
+
+/// The canonical hand-fused scorer on the real texts (when `../shared/data/texts` is present:
+/// the first 3,000 training rows fit, 3,000 test rows plus the edge rows scored): equal to the
+/// eager pipeline (and the interpreter, bit for bit) within 1e-9, as on generated texts.
+#[test]
+fn hand_fused_equals_the_interpreter_on_real_texts() {
+    let dir = std::path::Path::new("../shared/data");
+    let Some(mut d) = TextWorkload.load(dir).unwrap() else {
+        eprintln!("no real texts under {}: skipped", dir.display());
+        return;
+    };
+    d.train = d.train.head(3000).unwrap();
+    d.test = d.test.head(3000).unwrap();
+    let t = TextWorkload.train(&d).unwrap();
+    check_agreement(&*t, &texts_with_edge_rows(&d), 1e-9);
 }

@@ -1,26 +1,40 @@
-//! Vocabulary-based text blocks (counts or TF-IDF) into a binary linear model, fused.
+//! Vocabulary-based text blocks (counts or TF-IDF) into a binary linear model, fused: the one
+//! canonical hand-fused text scorer (the workloads harness's `hand_fused` row and the compiler's
+//! `jit_text` bench both measure this one).
 //!
-//! Per row: lowercase once into a reused buffer; for each block, analyze the text into term
-//! spans, look every term up in the block's vocabulary (the runtime's prefetching lookup) and
-//! count it in a dense per-column counter, remembering the columns touched; then walk the touched
-//! columns once, accumulating both the dot product with the model's weights and the squared
-//! norm. For an L2-normalized block the block's contribution is `dot / sqrt(norm2)`, which equals
-//! the model's dot product with the normalized row; no sparse row is ever written.
+//! Per row and block, the runtime's [`TermScanner`] reports the vocabulary column of every term
+//! occurrence (ASCII text scanned in place with packed 8-byte keys and prefetched lookups in a
+//! [`PackedVocabulary`]; anything else by the eager analyzer), and the occurrence goes straight
+//! into the score. For plain term frequencies with an L2 norm (or none) the block is linear in
+//! the counts: occurrence number `k` (from 1) of column `j` adds `w_j * idf_j` to the block's dot
+//! product and `(2k - 1) * idf_j^2` to its squared norm (the square grows from `(k-1)^2` to
+//! `k^2`), so the block's contribution `dot / sqrt(norm2)` needs no second pass and no list of
+//! touched columns; counts reset per row by a generation stamp ([`ColumnCounts`]). Binary,
+//! sublinear or L1-normalized blocks count first, then walk the touched columns once.
+//!
+//! Floating-point order: sums run in the order terms are found, not in column order as the eager
+//! vectorizer's, so probabilities agree with the eager pipeline to rounding (tested to 1e-12
+//! absolute), not bit for bit.
 
 use willump::ir::params::text::{AnalyzerParams, Norm};
 use willump::ops::{CountVectorizer, TfidfVectorizer};
 use willump::runtime::models::LogisticRegression;
-use willump::runtime::ops::text::{TermAnalyzer, Vocabulary, lowercase_into};
+use willump::runtime::ops::text::{ColumnCounts, PackedVocabulary, TermScanner, lowercase_into, prefetch};
 use willump::runtime::value::{StringColumn, Value};
 
 use super::{Pool, sigmoid};
 use crate::{Error, Result, Scorer, input_column};
 
+/// How many occurrences ahead the scoring loop prefetches a column's weights and count.
+const AHEAD: usize = 8;
+
 /// One block of model-input columns computed from the text.
 #[derive(Debug, Clone)]
 pub struct TextBlock {
     analysis: AnalyzerParams,
-    vocabulary: Vocabulary,
+    vocabulary: PackedVocabulary,
+    /// Per column: the model's weight times the idf (1 without idf), and the idf squared.
+    weighted: Vec<[f64; 2]>,
     /// The model's weight of each column.
     weight: Vec<f64>,
     /// The idf of each column (`None`: plain counts).
@@ -35,30 +49,40 @@ impl TextBlock {
     pub fn tfidf(v: &TfidfVectorizer, weights: &[f64]) -> Result<TextBlock> {
         let p = v.params();
         Self::check_width("TextBlock::tfidf", v.vocabulary().len(), weights.len())?;
-        Ok(TextBlock {
-            analysis: p.count.analysis.clone(),
-            vocabulary: v.vocabulary().clone(),
-            weight: weights.to_vec(),
-            idf: v.idf().map(<[f64]>::to_vec),
-            norm: p.norm,
-            binary: p.count.binary,
-            sublinear_tf: p.sublinear_tf,
-        })
+        let mut b = Self::build(&p.count.analysis, v.vocabulary(), weights, v.idf().map(<[f64]>::to_vec));
+        (b.norm, b.binary, b.sublinear_tf) = (p.norm, p.count.binary, p.sublinear_tf);
+        Ok(b)
     }
 
     /// The block of a fitted count vectorizer, with the model weights of its columns.
     pub fn count(v: &CountVectorizer, weights: &[f64]) -> Result<TextBlock> {
         let p = v.params();
         Self::check_width("TextBlock::count", v.vocabulary().len(), weights.len())?;
-        Ok(TextBlock {
-            analysis: p.analysis.clone(),
-            vocabulary: v.vocabulary().clone(),
+        let mut b = Self::build(&p.analysis, v.vocabulary(), weights, None);
+        b.binary = p.binary;
+        Ok(b)
+    }
+
+    fn build(
+        analysis: &AnalyzerParams,
+        vocabulary: &willump::runtime::ops::text::Vocabulary,
+        weights: &[f64],
+        idf: Option<Vec<f64>>,
+    ) -> TextBlock {
+        let weighted = match &idf {
+            Some(idf) => weights.iter().zip(idf).map(|(w, f)| [w * f, f * f]).collect(),
+            None => weights.iter().map(|&w| [w, 1.0]).collect(),
+        };
+        TextBlock {
+            analysis: analysis.clone(),
+            vocabulary: PackedVocabulary::new(vocabulary),
+            weighted,
             weight: weights.to_vec(),
-            idf: None,
+            idf,
             norm: None,
-            binary: p.binary,
+            binary: false,
             sublinear_tf: false,
-        })
+        }
     }
 
     fn check_width(op: &str, vocab: usize, weights: usize) -> Result<()> {
@@ -73,22 +97,42 @@ impl TextBlock {
         self.weight.len()
     }
 
+    /// Whether the block is scored in one pass (plain tf, L2 norm or none).
+    fn one_pass(&self) -> bool {
+        !self.binary && !self.sublinear_tf && self.norm != Some(Norm::L1)
+    }
+
     /// The block's contribution to the score of `doc`.
     #[inline]
-    fn score(&self, doc: &str, analyzer: &mut TermAnalyzer, counts: &mut [u32], touched: &mut Vec<u32>) -> f64 {
-        let terms = analyzer.analyze(doc);
-        self.vocabulary.for_each_column(terms, |c| {
-            let slot = &mut counts[c as usize];
-            if *slot == 0 {
+    fn score(&self, doc: &str, scanner: &mut TermScanner, counts: &mut ColumnCounts, touched: &mut Vec<u32>) -> f64 {
+        counts.next_document();
+        if self.one_pass() {
+            let (mut dot, mut norm2) = (0.0, 0.0);
+            let weighted = &self.weighted[..];
+            let cols = scanner.columns(&self.vocabulary, doc);
+            for (j, &c) in cols.iter().enumerate() {
+                // the columns are known ahead: start loading a later one's data now
+                if let Some(&a) = cols.get(j + AHEAD) {
+                    prefetch(weighted.as_ptr().wrapping_add(a as usize));
+                    counts.prefetch(a);
+                }
+                let before = counts.bump(c);
+                let [wf, f2] = weighted[c as usize];
+                dot += wf;
+                norm2 += (2 * before + 1) as f64 * f2;
+            }
+            return if self.norm == Some(Norm::L2) && norm2 > 0.0 { dot / norm2.sqrt() } else { dot };
+        }
+        touched.clear();
+        for &c in scanner.columns(&self.vocabulary, doc) {
+            if counts.bump(c) == 0 {
                 touched.push(c);
             }
-            *slot += 1;
-        });
+        }
         let (mut dot, mut norm) = (0.0, 0.0);
         for &c in touched.iter() {
+            let mut v = if self.binary { 1.0 } else { counts.get(c) as f64 };
             let c = c as usize;
-            let n = std::mem::take(&mut counts[c]);
-            let mut v = if self.binary { 1.0 } else { n as f64 };
             if self.sublinear_tf {
                 v = 1.0 + v.ln();
             }
@@ -101,7 +145,6 @@ impl TextBlock {
                 _ => v.abs(),
             };
         }
-        touched.clear();
         match self.norm {
             Some(Norm::L2) if norm > 0.0 => dot / norm.sqrt(),
             Some(Norm::L1) if norm > 0.0 => dot / norm,
@@ -110,11 +153,13 @@ impl TextBlock {
     }
 }
 
-/// Per-call scratch: the lowercased row, one analyzer per block, the dense counter.
-struct Scratch {
+/// One thread's scratch for a [`LinearTextScorer`]: the lowercased row (non-ASCII rows), one
+/// scanner and one counter per block. Reused across rows: scoring allocates nothing once warm.
+#[derive(Debug)]
+pub struct TextScratch {
     lower: String,
-    analyzers: Vec<TermAnalyzer>,
-    counts: Vec<u32>,
+    scanners: Vec<TermScanner>,
+    counts: Vec<ColumnCounts>,
     touched: Vec<u32>,
 }
 
@@ -123,17 +168,20 @@ pub struct LinearTextScorer {
     lowercase: bool,
     blocks: Vec<TextBlock>,
     intercept: f64,
-    max_width: usize,
-    pool: Pool<Scratch>,
+    /// Whether some block does not lowercase by itself.
+    keeps_case: bool,
+    pool: Pool<TextScratch>,
 }
 
 impl LinearTextScorer {
-    /// The fused form of `lowercase` (when set) then the blocks stacked, in order, into `model`.
-    /// Errors when the blocks' widths do not add up to the model's input width or the model is
-    /// not binary.
+    /// The fused form of `lowercase` (when set) then the blocks stacked, in order, into a binary
+    /// linear model with this intercept.
     pub fn new(lowercase: bool, blocks: Vec<TextBlock>, intercept: f64) -> Result<Self> {
-        let max_width = blocks.iter().map(TextBlock::width).max().unwrap_or(0);
-        Ok(LinearTextScorer { lowercase, blocks, intercept, max_width, pool: Pool::new() })
+        for b in &blocks {
+            TermScanner::new(&b.analysis)?;
+        }
+        let keeps_case = blocks.iter().any(|b| !b.analysis.lowercase);
+        Ok(LinearTextScorer { lowercase, blocks, intercept, keeps_case, pool: Pool::new() })
     }
 
     /// Splits a binary logistic regression's weights over blocks of the given widths, in order.
@@ -159,34 +207,47 @@ impl LinearTextScorer {
         Ok((out, p.intercepts[0]))
     }
 
-    fn scratch(&self) -> Scratch {
-        Scratch {
+    /// Fresh scratch for one thread (for [`predict_one`](Self::predict_one)).
+    pub fn scratch(&self) -> TextScratch {
+        TextScratch {
             lower: String::new(),
-            analyzers: self
+            scanners: self
                 .blocks
                 .iter()
-                .map(|b| TermAnalyzer::new(&b.analysis).expect("a fitted vectorizer's parameters are valid"))
+                .map(|b| TermScanner::new(&b.analysis).expect("parameters checked in LinearTextScorer::new"))
                 .collect(),
-            counts: vec![0; self.max_width],
+            counts: self.blocks.iter().map(|b| ColumnCounts::new(b.width())).collect(),
             touched: Vec::new(),
         }
     }
 
     /// The log-odds of one document (`None`: a null row, whose blocks are all zero).
-    fn log_odds(&self, doc: Option<&str>, s: &mut Scratch) -> f64 {
+    #[inline]
+    fn log_odds(&self, doc: Option<&str>, s: &mut TextScratch) -> f64 {
         let mut score = self.intercept;
         let Some(doc) = doc else { return score };
-        let text: &str = if self.lowercase {
-            s.lower.clear();
-            lowercase_into(doc, &mut s.lower);
-            &s.lower
+        let TextScratch { lower, scanners, counts, touched } = s;
+        // Blocks that lowercase do it while scanning (ASCII) or in the eager analyzer: lowercasing
+        // first is only needed for non-ASCII rows (Python's `lower` first, then the block's own,
+        // exactly as the pipeline) or for blocks that keep case.
+        let text: &str = if self.lowercase && (self.keeps_case || !doc.is_ascii()) {
+            lower.clear();
+            lowercase_into(doc, lower);
+            lower
         } else {
             doc
         };
-        for (b, a) in self.blocks.iter().zip(s.analyzers.iter_mut()) {
-            score += b.score(text, a, &mut s.counts, &mut s.touched);
+        for (k, b) in self.blocks.iter().enumerate() {
+            score += b.score(text, &mut scanners[k], &mut counts[k], touched);
         }
         score
+    }
+
+    /// The class-1 probability of one document with the caller's scratch (no lock, no
+    /// allocation once the scratch is warm).
+    #[inline]
+    pub fn predict_one(&self, doc: Option<&str>, scratch: &mut TextScratch) -> f64 {
+        sigmoid(self.log_odds(doc, scratch))
     }
 
     /// The class-1 probability of every document of `docs`.

@@ -24,7 +24,7 @@ pub mod trees;
 use std::sync::Mutex;
 
 pub use hashed::{HashedBlock, HashedLinear, HashedScratch};
-pub use linear_text::{LinearTextScorer, TextBlock};
+pub use linear_text::{LinearTextScorer, TextBlock, TextScratch};
 pub use trees::CompactTrees;
 
 /// A pool of reusable scratch values (one is taken per call and given back after).

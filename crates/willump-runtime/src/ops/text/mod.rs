@@ -6,6 +6,8 @@
 //! - [`tokenize`] / [`TokenColumn`]: the default `token_pattern` `(?u)\b\w\w+\b`.
 //! - [`ngrams`]: `char`, `char_wb` and word n-grams; [`TermAnalyzer`] puts the steps together.
 //! - [`CountVectorizer`], [`TfidfVectorizer`], [`HashingVectorizer`]: documents to CSR matrices.
+//! - [`PackedVocabulary`] + [`TermScanner`]: a document's vocabulary columns for the fused
+//!   scorers (the compiled text kernel, the hand-fused scorers), the same terms by a faster path.
 //!
 //! Not supported (scikit-learn options outside this project's needs): stop words, accent
 //! stripping, custom token patterns, preprocessors and analyzers, `input='file'`, and
@@ -25,10 +27,12 @@ mod lowercase;
 mod murmur3;
 pub mod ngrams;
 mod normalize;
+mod packed_vocab;
 #[rustfmt::skip]
 mod py_unicode;
 mod row_counter;
 mod term_index;
+mod term_scan;
 mod tfidf;
 mod tokenize;
 mod vocabulary;
@@ -41,8 +45,10 @@ pub use hashing::HashingVectorizer;
 pub use lowercase::{lowercase, lowercase_into};
 pub use murmur3::{murmur3_x86_32, sklearn_column};
 pub use normalize::normalize_row;
+pub use packed_vocab::{PackedVocabulary, pack_short, prefetch, short_key};
 /// The Unicode version of the character tables (Python 3.11's `unicodedata.unidata_version`).
 pub use py_unicode::UNICODE_VERSION as PYTHON_UNICODE_VERSION;
+pub use term_scan::{ColumnCounts, TermScanner};
 pub use tfidf::{TfidfVectorizer, idf};
 pub use tokenize::{TokenColumn, for_each_token, tokenize, tokenize_owned};
 pub use vocabulary::Vocabulary;
