@@ -3,10 +3,20 @@
 //! native load from a copy of the column extended with its default at the end (the row a missing
 //! key gets), so probe and gather are fused into the row loop.
 //!
+//! The index's layout is chosen by the shape of the side table's keys ([`KeyLayout`]):
+//! - one i64 key part over a small range: a dense array indexed by `key - min` (one load);
+//! - keys that pack into at most [`MAX_PACKED_WORDS`] `u64` words (i64 parts one word each, str
+//!   parts their bytes plus their length, sized by the longest side key): open addressing over the
+//!   packed words, compared word by word (a probe string longer than every side key misses without
+//!   a lookup);
+//! - any other key: open addressing over the encoded keys in one arena, compared byte for byte.
+//!
+//! Every layout compares the whole key, never a hash alone.
+//!
 //! Semantics are the eager `LeftJoin`'s: keys compare exactly part by part (str byte for byte,
 //! i64 by value); a probe key with a missing part, or absent from the side table, gets every
 //! value column's default (`Missing` makes the value missing); side rows with a missing key part
-//! never match.
+//! never match (side keys are unique: `LeftJoin::fit` rejects duplicates).
 
 use willump_ir::ColumnType;
 use willump_ir::params::table::Scalar;
@@ -17,18 +27,91 @@ use willump_runtime::value::Column;
 /// value or the string's address, then the string's length.
 pub(crate) const PART_WORDS: usize = 3;
 
-/// A side table's key index: open addressing (at most half full) over (hash, row, key span)
-/// slots, the encoded keys back to back in one arena. A probe compares the hash, then the bytes.
+/// Keys a probe's cache holds.
+const CACHE_ENTRIES: usize = 8;
+
+/// Probes after which a cache that hits less than a quarter of the time is switched off for the
+/// rest of the loop call (keys in no particular order, as tail numbers of flights are).
+const CACHE_TRIAL: u64 = 256;
+
+/// Words of a probe's cache of recent keys, after its key parts in the loop's scratch: the
+/// number of entries held (`CACHE_OFF` once switched off; the generated code zeroes the
+/// header on entry to every loop call), the entry to replace next, probes and hits so far, then `CACHE_ENTRIES`
+/// entries of (side row, packed key). Rows near each other often repeat a few keys (flights of
+/// one hour from three airports share three weather rows), and then a probe is a few compares of
+/// packed words, without hashing or touching the table.
+const CACHE_WORDS: usize = CACHE_HEADER_WORDS + CACHE_ENTRIES * (1 + MAX_PACKED_WORDS);
+
+/// The entry count of a cache switched off.
+const CACHE_OFF: u64 = u64::MAX;
+
+/// Bytes of scratch a probe of `n_keys` key parts takes (parts, then the cache).
+pub(crate) fn probe_scratch_bytes(n_keys: usize) -> usize {
+    (n_keys * PART_WORDS + CACHE_WORDS) * 8
+}
+
+/// The byte offset of the cache's header in a probe's scratch.
+pub(crate) fn probe_cache_header(n_keys: usize) -> usize {
+    n_keys * PART_WORDS * 8
+}
+
+/// Words of the cache's header, which the generated code zeroes to empty the cache.
+pub(crate) const CACHE_HEADER_WORDS: usize = 4;
+
+/// A side table's key index, in the layout its key shape allows.
 #[derive(Debug)]
 pub(crate) struct JoinIndex {
+    layout: KeyLayout,
+    n_side: u32,
+    n_keys: usize,
+}
+
+/// How a [`JoinIndex`] finds a key.
+#[derive(Debug)]
+enum KeyLayout {
+    /// One i64 key part: `rows[key - min]` (`n_side` where no side row has the key).
+    DenseInt { min: i64, rows: Vec<u32> },
+    /// Keys packed into `words` u64s each (see [`PartShape`]).
+    Packed(PackedIndex),
+    /// Any other key.
+    Arena(ArenaIndex),
+}
+
+/// The largest number of `u64` words a packed key may take.
+pub(crate) const MAX_PACKED_WORDS: usize = 8;
+
+/// How one key part packs into words.
+#[derive(Debug, Clone, Copy)]
+enum PartShape {
+    /// An i64: one word, its value.
+    Int,
+    /// A string of at most `8 * words - 1` bytes: its bytes little-endian, zero padded, and its
+    /// length in the last byte of the last word (so "a" and "a\0" differ).
+    Str { words: usize },
+}
+
+/// Open addressing (at most half full) over packed keys. A slot is `words + 1` words: the packed
+/// key, then the side row (`EMPTY` for an empty slot), so a probe usually reads one cache line.
+#[derive(Debug)]
+struct PackedIndex {
+    parts: Vec<PartShape>,
+    words: usize,
+    slots: Vec<u64>,
+    mask: usize,
+}
+
+const EMPTY: u64 = u64::MAX;
+
+/// Open addressing (at most half full) over (hash, row, key span) slots, the encoded keys back
+/// to back in one arena. A probe compares the hash, then the bytes.
+#[derive(Debug)]
+struct ArenaIndex {
     /// Per slot: the key's hash (`u64::MAX` for an empty slot).
     hashes: Vec<u64>,
     /// Per slot: side row, arena offset, key length.
     slots: Vec<[u32; 3]>,
     arena: Vec<u8>,
     mask: usize,
-    n_side: u32,
-    n_keys: usize,
 }
 
 const K0: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -102,15 +185,8 @@ impl CompiledJoin {
             return None;
         }
         let n_side = j.n_side_rows();
-        let size = (2 * n_side.max(1)).next_power_of_two();
-        let mut index = JoinIndex {
-            hashes: vec![u64::MAX; size],
-            slots: vec![[0; 3]; size],
-            arena: Vec::new(),
-            mask: size - 1,
-            n_side: n_side as u32,
-            n_keys: keys.len(),
-        };
+        // the side rows with a present key, with their key parts
+        let mut entries: Vec<(u32, Vec<Part<'_>>)> = Vec::with_capacity(n_side);
         'rows: for r in 0..n_side {
             let mut parts = Vec::with_capacity(keys.len());
             for c in &keys {
@@ -126,25 +202,12 @@ impl CompiledJoin {
                     _ => return None,
                 });
             }
-            // keys are unique (checked when the join was fitted)
-            let h = key_hash(parts.iter().copied());
-            let mut i = h as usize & index.mask;
-            while index.hashes[i] != u64::MAX {
-                i = (i + 1) & index.mask;
-            }
-            let start = index.arena.len();
-            for p in &parts {
-                match p {
-                    Part::Int(v) => index.arena.extend_from_slice(&v.to_le_bytes()),
-                    Part::Str(b) => {
-                        index.arena.extend_from_slice(&(b.len() as u32).to_le_bytes());
-                        index.arena.extend_from_slice(b);
-                    }
-                }
-            }
-            index.hashes[i] = h;
-            index.slots[i] = [r as u32, start as u32, (index.arena.len() - start) as u32];
+            entries.push((r as u32, parts));
         }
+        let layout = KeyLayout::dense_int(&keys, &entries, n_side as u32)
+            .or_else(|| PackedIndex::of(&keys, &entries).map(KeyLayout::Packed))
+            .unwrap_or_else(|| KeyLayout::Arena(ArenaIndex::of(&entries, n_side)));
+        let index = JoinIndex { layout, n_side: n_side as u32, n_keys: keys.len() };
         let mut columns = Vec::new();
         for (name, default) in j.value_names().iter().zip(j.defaults()) {
             let col = side.column("join", name).ok()?;
@@ -177,68 +240,347 @@ impl CompiledJoin {
     }
 }
 
-impl JoinIndex {
-    /// The side row of the key in `parts` (`n_keys * PART_WORDS` words), or `n_side`.
+impl KeyLayout {
+    /// The dense layout, when the key is one i64 part whose side values span at most
+    /// `max(1024, 4 * n_side)` values.
+    fn dense_int(keys: &[&Column], entries: &[(u32, Vec<Part<'_>>)], n_side: u32) -> Option<KeyLayout> {
+        if keys.len() != 1 || !matches!(keys[0], Column::I64(_)) {
+            return None;
+        }
+        let int = |p: &[Part<'_>]| match p[0] {
+            Part::Int(v) => v,
+            Part::Str(_) => unreachable!("an i64 key"),
+        };
+        let min = entries.iter().map(|(_, p)| int(p)).min().unwrap_or(0);
+        let max = entries.iter().map(|(_, p)| int(p)).max().unwrap_or(-1);
+        let span = (max as i128 - min as i128 + 1).max(0) as u128;
+        if span > (4 * n_side as u128).max(1024) {
+            return None;
+        }
+        let mut rows = vec![n_side; span as usize];
+        for (r, p) in entries {
+            rows[(int(p) - min) as usize] = *r;
+        }
+        Some(KeyLayout::DenseInt { min, rows })
+    }
+}
+
+impl PartShape {
+    fn words(self) -> usize {
+        match self {
+            PartShape::Int => 1,
+            PartShape::Str { words } => words,
+        }
+    }
+}
+
+/// The bytes `t` (fewer than 8) as a little-endian word, zero padded, without reading past them.
+#[inline(always)]
+fn short_word(t: &[u8]) -> u64 {
+    let n = t.len();
+    if n >= 4 {
+        let lo = u32::from_le_bytes(t[..4].try_into().expect("4 bytes")) as u64;
+        let hi = u32::from_le_bytes(t[n - 4..].try_into().expect("4 bytes")) as u64;
+        lo | (hi << (8 * (n - 4)))
+    } else if n > 0 {
+        (t[0] as u64) | ((t[n / 2] as u64) << (8 * (n / 2))) | ((t[n - 1] as u64) << (8 * (n - 1)))
+    } else {
+        0
+    }
+}
+
+/// Packs `b` into `out` (`out.len()` words, `b.len() < 8 * out.len()`), as [`PartShape::Str`].
+#[inline(always)]
+fn pack_str(b: &[u8], out: &mut [u64]) {
+    let n = b.len();
+    let full = n / 8;
+    for (i, w) in out.iter_mut().enumerate() {
+        *w = if i < full {
+            u64::from_le_bytes(b[8 * i..8 * i + 8].try_into().expect("8 bytes"))
+        } else if i == full && !n.is_multiple_of(8) {
+            if n >= 8 {
+                // the last 8 bytes, shifted down to the tail's
+                u64::from_le_bytes(b[n - 8..].try_into().expect("8 bytes")) >> (8 * (8 - n % 8))
+            } else {
+                short_word(b)
+            }
+        } else {
+            0
+        };
+    }
+    let last = out.len() - 1;
+    out[last] |= (n as u64) << 56;
+}
+
+/// The hash of a packed key.
+#[inline(always)]
+fn packed_hash(words: &[u64]) -> u64 {
+    let mut h = K1;
+    for &w in words {
+        h = mix(h ^ w);
+    }
+    h
+}
+
+impl PackedIndex {
+    /// The packed layout, when every key fits in [`MAX_PACKED_WORDS`] words.
+    fn of(keys: &[&Column], entries: &[(u32, Vec<Part<'_>>)]) -> Option<PackedIndex> {
+        let parts: Vec<PartShape> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, c)| match c {
+                Column::Str(_) => {
+                    let max = entries
+                        .iter()
+                        .map(|(_, p)| match p[i] {
+                            Part::Str(b) => b.len(),
+                            Part::Int(_) => 0,
+                        })
+                        .max()
+                        .unwrap_or(0);
+                    PartShape::Str { words: max / 8 + 1 }
+                }
+                _ => PartShape::Int,
+            })
+            .collect();
+        let words: usize = parts.iter().map(|p| p.words()).sum();
+        if words > MAX_PACKED_WORDS {
+            return None;
+        }
+        let size = (2 * entries.len().max(1)).next_power_of_two();
+        let stride = words + 1;
+        let mut slots = vec![0; size * stride];
+        for s in slots.chunks_exact_mut(stride) {
+            s[words] = EMPTY;
+        }
+        let mut index = PackedIndex { parts, words, slots, mask: size - 1 };
+        let mut key = [0u64; MAX_PACKED_WORDS];
+        for (r, p) in entries {
+            let key = &mut key[..words];
+            let mut at = 0;
+            for (shape, part) in index.parts.iter().zip(p) {
+                match (shape, part) {
+                    (PartShape::Int, Part::Int(v)) => key[at] = *v as u64,
+                    (PartShape::Str { words }, Part::Str(b)) => pack_str(b, &mut key[at..at + words]),
+                    _ => return None,
+                }
+                at += shape.words();
+            }
+            let mut i = packed_hash(key) as usize & index.mask;
+            // keys are unique (checked when the join was fitted); a repeat would keep the first row
+            while index.slots[i * stride + words] != EMPTY && index.slots[i * stride..i * stride + words] != *key {
+                i = (i + 1) & index.mask;
+            }
+            if index.slots[i * stride + words] == EMPTY {
+                index.slots[i * stride..i * stride + words].copy_from_slice(key);
+                index.slots[i * stride + words] = *r as u64;
+            }
+        }
+        Some(index)
+    }
+
+    /// The side row of the packed key `key`, or `miss`.
+    #[inline(always)]
+    fn find<const W: usize>(&self, key: &[u64; W], miss: u32) -> u32 {
+        let mut i = packed_hash(key) as usize & self.mask;
+        loop {
+            let slot = &self.slots[i * (W + 1)..(i + 1) * (W + 1)];
+            if slot[W] == EMPTY {
+                return miss;
+            }
+            if slot[..W] == key[..] {
+                return slot[W] as u32;
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+
+    /// The side row of the key parts `words` (`W == self.words`), through the probe's last-key
+    /// `cache`, or `miss`.
     ///
     /// # Safety
     /// Every str part's address and length describe readable bytes.
-    unsafe fn lookup(&self, parts: &[u64]) -> u32 {
-        let part = |p: &[u64]| -> Option<Part<'_>> {
-            match p[0] {
-                1 => Some(Part::Int(p[1] as i64)),
-                // SAFETY: the caller's contract.
-                2 => Some(Part::Str(unsafe { std::slice::from_raw_parts(p[1] as *const u8, p[2] as usize) })),
-                _ => None,
+    #[inline(always)]
+    unsafe fn probe<const W: usize>(&self, words: &[u64], cache: &mut [u64], miss: u32) -> u32 {
+        let mut key = [0u64; W];
+        let mut at = 0;
+        for (shape, w) in self.parts.iter().zip(words.chunks_exact(PART_WORDS)) {
+            match (shape, w[0]) {
+                (PartShape::Int, 1) => key[at] = w[1],
+                (&PartShape::Str { words: n }, 2) => {
+                    let len = w[2] as usize;
+                    if len >= 8 * n {
+                        // longer than every side key
+                        return miss;
+                    }
+                    // SAFETY: the caller's contract.
+                    let b = unsafe { std::slice::from_raw_parts(w[1] as *const u8, len) };
+                    pack_str(b, &mut key[at..at + n]);
+                }
+                _ => return miss,
             }
-        };
-        let words = &parts[..self.n_keys * PART_WORDS];
-        if words.chunks_exact(PART_WORDS).any(|p| part(p).is_none()) {
-            return self.n_side;
+            at += shape.words();
         }
-        let probe = || words.chunks_exact(PART_WORDS).filter_map(part);
-        let h = key_hash(probe());
+        let (head, entries) = cache.split_at_mut(CACHE_HEADER_WORDS);
+        if head[0] == CACHE_OFF {
+            return self.find::<W>(&key, miss);
+        }
+        let held = (head[0] as usize).min(CACHE_ENTRIES);
+        head[2] += 1;
+        for e in entries.chunks_exact(W + 1).take(held) {
+            if e[1..] == key {
+                head[3] += 1;
+                return e[0] as u32;
+            }
+        }
+        let row = self.find::<W>(&key, miss);
+        if head[2] >= CACHE_TRIAL && head[3] * 4 < head[2] {
+            head[0] = CACHE_OFF;
+            return row;
+        }
+        let at = if held < CACHE_ENTRIES {
+            head[0] = held as u64 + 1;
+            held
+        } else {
+            let next = head[1] as usize % CACHE_ENTRIES;
+            head[1] = (next + 1) as u64;
+            next
+        };
+        let e = &mut entries[at * (W + 1)..(at + 1) * (W + 1)];
+        e[0] = row as u64;
+        e[1..].copy_from_slice(&key);
+        row
+    }
+}
+
+impl ArenaIndex {
+    fn of(entries: &[(u32, Vec<Part<'_>>)], n_side: usize) -> ArenaIndex {
+        let size = (2 * n_side.max(1)).next_power_of_two();
+        let mut index =
+            ArenaIndex { hashes: vec![u64::MAX; size], slots: vec![[0; 3]; size], arena: Vec::new(), mask: size - 1 };
+        for (r, parts) in entries {
+            // keys are unique (checked when the join was fitted)
+            let h = key_hash(parts.iter().copied());
+            let mut i = h as usize & index.mask;
+            while index.hashes[i] != u64::MAX {
+                i = (i + 1) & index.mask;
+            }
+            let start = index.arena.len();
+            for p in parts {
+                match p {
+                    Part::Int(v) => index.arena.extend_from_slice(&v.to_le_bytes()),
+                    Part::Str(b) => {
+                        index.arena.extend_from_slice(&(b.len() as u32).to_le_bytes());
+                        index.arena.extend_from_slice(b);
+                    }
+                }
+            }
+            index.hashes[i] = h;
+            index.slots[i] = [*r, start as u32, (index.arena.len() - start) as u32];
+        }
+        index
+    }
+
+    fn find<'a>(&self, probe: impl Iterator<Item = Part<'a>> + Clone, miss: u32) -> u32 {
+        let h = key_hash(probe.clone());
         let mut i = h as usize & self.mask;
         loop {
             let sh = self.hashes[i];
             if sh == u64::MAX {
-                return self.n_side;
+                return miss;
             }
             if sh == h {
                 let [row, off, len] = self.slots[i];
-                if self.same(&self.arena[off as usize..(off + len) as usize], probe()) {
+                if same(&self.arena[off as usize..(off + len) as usize], probe.clone()) {
                     return row;
                 }
             }
             i = (i + 1) & self.mask;
         }
     }
+}
 
-    /// Whether the stored key `stored` has exactly the parts `probe`.
-    #[inline(always)]
-    fn same<'a>(&self, mut stored: &[u8], probe: impl Iterator<Item = Part<'a>>) -> bool {
-        for p in probe {
-            match p {
-                Part::Int(v) => {
-                    if stored.len() < 8 || stored[..8] != v.to_le_bytes() {
-                        return false;
-                    }
-                    stored = &stored[8..];
+/// Whether the stored key `stored` has exactly the parts `probe`.
+#[inline(always)]
+fn same<'a>(mut stored: &[u8], probe: impl Iterator<Item = Part<'a>>) -> bool {
+    for p in probe {
+        match p {
+            Part::Int(v) => {
+                if stored.len() < 8 || stored[..8] != v.to_le_bytes() {
+                    return false;
                 }
-                Part::Str(b) => {
-                    if stored.len() < 4
-                        || u32::from_le_bytes(stored[..4].try_into().expect("4 bytes")) as usize != b.len()
-                    {
-                        return false;
-                    }
-                    let rest = &stored[4..];
-                    if rest.len() < b.len() || &rest[..b.len()] != b {
-                        return false;
-                    }
-                    stored = &rest[b.len()..];
+                stored = &stored[8..];
+            }
+            Part::Str(b) => {
+                if stored.len() < 4 || u32::from_le_bytes(stored[..4].try_into().expect("4 bytes")) as usize != b.len()
+                {
+                    return false;
                 }
+                let rest = &stored[4..];
+                if rest.len() < b.len() || &rest[..b.len()] != b {
+                    return false;
+                }
+                stored = &rest[b.len()..];
             }
         }
-        stored.is_empty()
+    }
+    stored.is_empty()
+}
+
+impl JoinIndex {
+    /// The side row of the key in `parts` (`n_keys * PART_WORDS` words, then the cache's
+    /// `CACHE_WORDS`), or `n_side`.
+    ///
+    /// # Safety
+    /// Every str part's address and length describe readable bytes.
+    #[inline(always)]
+    unsafe fn lookup(&self, parts: &mut [u64]) -> u32 {
+        let (words, cache) = parts.split_at_mut(self.n_keys * PART_WORDS);
+        let miss = self.n_side;
+        match &self.layout {
+            KeyLayout::DenseInt { min, rows } => {
+                if words[0] != 1 {
+                    return miss;
+                }
+                let i = (words[1] as i64).wrapping_sub(*min) as u64;
+                if i < rows.len() as u64 { rows[i as usize] } else { miss }
+            }
+            // SAFETY (all arms): the caller's contract.
+            KeyLayout::Packed(p) => match p.words {
+                1 => unsafe { p.probe::<1>(words, cache, miss) },
+                2 => unsafe { p.probe::<2>(words, cache, miss) },
+                3 => unsafe { p.probe::<3>(words, cache, miss) },
+                4 => unsafe { p.probe::<4>(words, cache, miss) },
+                5 => unsafe { p.probe::<5>(words, cache, miss) },
+                6 => unsafe { p.probe::<6>(words, cache, miss) },
+                7 => unsafe { p.probe::<7>(words, cache, miss) },
+                _ => unsafe { p.probe::<MAX_PACKED_WORDS>(words, cache, miss) },
+            },
+            KeyLayout::Arena(a) => {
+                let part = |p: &[u64]| -> Option<Part<'_>> {
+                    match p[0] {
+                        1 => Some(Part::Int(p[1] as i64)),
+                        // SAFETY: the caller's contract.
+                        2 => Some(Part::Str(unsafe { std::slice::from_raw_parts(p[1] as *const u8, p[2] as usize) })),
+                        _ => None,
+                    }
+                };
+                if words.chunks_exact(PART_WORDS).any(|p| part(p).is_none()) {
+                    return miss;
+                }
+                a.find(words.chunks_exact(PART_WORDS).filter_map(part), miss)
+            }
+        }
+    }
+
+    /// The name of the layout (for tests and reports).
+    #[cfg(test)]
+    fn layout_name(&self) -> &'static str {
+        match self.layout {
+            KeyLayout::DenseInt { .. } => "dense-int",
+            KeyLayout::Packed(_) => "packed",
+            KeyLayout::Arena(_) => "arena",
+        }
     }
 }
 
@@ -247,12 +589,241 @@ impl JoinIndex {
 ///
 /// # Safety
 /// `index` points to a live [`JoinIndex`]; `parts` holds its `n_keys * PART_WORDS` words, string
-/// parts addressing readable bytes.
-pub unsafe extern "C" fn willump_join_lookup(index: *const JoinIndex, parts: *const u64) -> u64 {
+/// parts addressing readable bytes, followed by `CACHE_WORDS` words of this probe's cache that
+/// nothing else writes (its header zeroed, or as an earlier call with the same index left it).
+pub unsafe extern "C" fn willump_join_lookup(index: *const JoinIndex, parts: *mut u64) -> u64 {
     // SAFETY: the caller's contract.
     unsafe {
         let index = &*index;
-        let parts = std::slice::from_raw_parts(parts, index.n_keys * PART_WORDS);
+        let parts = std::slice::from_raw_parts_mut(parts, index.n_keys * PART_WORDS + CACHE_WORDS);
         index.lookup(parts) as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use willump_runtime::rng::Rng;
+    use willump_runtime::value::{I64Column, StringColumn, Table};
+
+    use super::*;
+
+    /// One probe key part as a test writes it.
+    #[derive(Clone, Debug)]
+    enum K {
+        S(Option<String>),
+        I(Option<i64>),
+    }
+
+    fn column(parts: &[K]) -> Column {
+        match &parts[0] {
+            K::S(_) => {
+                let v: Vec<Option<&str>> = parts
+                    .iter()
+                    .map(|k| match k {
+                        K::S(s) => s.as_deref(),
+                        K::I(_) => unreachable!("one type per column"),
+                    })
+                    .collect();
+                Column::Str(StringColumn::from_options(&v))
+            }
+            K::I(_) => {
+                let v: Vec<Option<i64>> = parts
+                    .iter()
+                    .map(|k| match k {
+                        K::I(i) => *i,
+                        K::S(_) => unreachable!("one type per column"),
+                    })
+                    .collect();
+                Column::I64(I64Column::from_options(&v))
+            }
+        }
+    }
+
+    /// A table of `rows` (each a key) with key columns `k0, k1, ...` and a value column.
+    fn table(rows: &[Vec<K>]) -> Table {
+        let n_keys = rows[0].len();
+        let mut cols: Vec<(String, Column)> = (0..n_keys)
+            .map(|j| (format!("k{j}"), column(&rows.iter().map(|r| r[j].clone()).collect::<Vec<_>>())))
+            .collect();
+        cols.push(("v".into(), Column::I64(I64Column::new((0..rows.len() as i64).collect()))));
+        Table::try_new(cols).unwrap()
+    }
+
+    /// Probes `index` with every key of `probes` in order through one cache (as a loop call
+    /// does), and checks each against the eager join's lookup.
+    fn check(j: &LeftJoin, index: &JoinIndex, probes: &[Vec<K>]) {
+        let n_keys = probes[0].len();
+        let names: Vec<String> = (0..n_keys).map(|j| format!("k{j}")).collect();
+        let names: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+        let want = j.lookup(&table(probes), &names).unwrap();
+        let mut scratch = vec![0u64; probe_scratch_bytes(n_keys) / 8];
+        for (p, w) in probes.iter().zip(&want) {
+            for (i, k) in p.iter().enumerate() {
+                let (tag, a, l) = match k {
+                    K::S(Some(s)) => (2, s.as_ptr() as u64, s.len() as u64),
+                    K::I(Some(v)) => (1, *v as u64, 0),
+                    // a missing part's other words are whatever the code left there
+                    _ => (0, 0xdead_beef, 7),
+                };
+                scratch[i * PART_WORDS..(i + 1) * PART_WORDS].copy_from_slice(&[tag, a, l]);
+            }
+            // SAFETY: the string parts address live strings of `p`.
+            let got = unsafe { willump_join_lookup(index, scratch.as_mut_ptr()) };
+            assert_eq!(got, w.map_or(j.n_side_rows() as u64, |r| r as u64), "{p:?}");
+        }
+    }
+
+    fn fit(side: &[Vec<K>]) -> (LeftJoin, CompiledJoin) {
+        let names: Vec<String> = (0..side[0].len()).map(|j| format!("k{j}")).collect();
+        let names: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+        let j = LeftJoin::fit(&table(side), &names, &[("v", Scalar::I64(-1))]).unwrap();
+        let c = CompiledJoin::of(&j).unwrap();
+        (j, c)
+    }
+
+    fn s(x: &str) -> K {
+        K::S(Some(x.to_string()))
+    }
+
+    #[test]
+    fn packed_strings_are_distinct_exactly_when_the_strings_are() {
+        let alphabet: [&[u8]; 4] = [b"a", b"\0", "\u{e9}".as_bytes(), b"Z"];
+        let mut strings: Vec<Vec<u8>> = vec![vec![]];
+        let mut rng = Rng::new(5);
+        for len in 1..24 {
+            for _ in 0..40 {
+                let mut v = Vec::new();
+                while v.len() < len {
+                    v.extend_from_slice(alphabet[(rng.next_f64() * 4.0) as usize]);
+                }
+                strings.push(v);
+            }
+            strings.push(vec![0; len]);
+        }
+        let pack = |b: &[u8]| {
+            let mut w = [0u64; 4];
+            pack_str(b, &mut w);
+            w
+        };
+        for a in &strings {
+            for b in &strings {
+                if a.len() < 32 && b.len() < 32 {
+                    assert_eq!(pack(a) == pack(b), a == b, "{a:?} {b:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn one_str_key_packed() {
+        let side: Vec<Vec<K>> = ["N101", "", "Ñ303😀", "N1", "N10", "N1010", "N101\0", "abcdefgh", "abcdefghijklmno"]
+            .iter()
+            .map(|x| vec![s(x)])
+            .chain([vec![K::S(None)]])
+            .collect();
+        let (j, c) = fit(&side);
+        assert_eq!(c.index.layout_name(), "packed");
+        let probes: Vec<Vec<K>> = [
+            "N101",
+            "N101",
+            "",
+            "N10",
+            "N1010",
+            "N101\0",
+            "N101\0\0",
+            "X",
+            "abcdefgh",
+            "abcdefghi",
+            "abcdefghijklmno",
+            "abcdefghijklmnop",
+            "abcdefghijklmnopq",
+            "Ñ303😀",
+            "Ñ303",
+        ]
+        .iter()
+        .map(|x| vec![s(x)])
+        .chain([vec![K::S(None)], vec![s("N101")]])
+        .collect();
+        check(&j, &c.index, &probes);
+    }
+
+    #[test]
+    fn small_int_range_is_dense_and_wide_range_packed() {
+        let side: Vec<Vec<K>> =
+            [5i64, -3, 100, 7].iter().map(|&v| vec![K::I(Some(v))]).chain([vec![K::I(None)]]).collect();
+        let (j, c) = fit(&side);
+        assert_eq!(c.index.layout_name(), "dense-int");
+        let probes: Vec<Vec<K>> = [-4i64, -3, 0, 5, 7, 99, 100, 101, i64::MIN, i64::MAX]
+            .iter()
+            .map(|&v| vec![K::I(Some(v))])
+            .chain([vec![K::I(None)]])
+            .collect();
+        check(&j, &c.index, &probes);
+
+        let side: Vec<Vec<K>> = [i64::MIN, 0, i64::MAX, 1 << 40].iter().map(|&v| vec![K::I(Some(v))]).collect();
+        let (j, c) = fit(&side);
+        assert_eq!(c.index.layout_name(), "packed");
+        let probes: Vec<Vec<K>> =
+            [i64::MIN, i64::MIN + 1, 0, 1, i64::MAX, 1 << 40].iter().map(|&v| vec![K::I(Some(v))]).collect();
+        check(&j, &c.index, &probes);
+    }
+
+    #[test]
+    fn composite_keys_through_the_cache() {
+        // (origin, hour, stamp): 3 + 1 + 3 packed words; probes cycle over more keys than the
+        // cache holds, repeat keys, and mix in unseen and null parts
+        let origins = ["EWR", "JFK", "LGA"];
+        let stamp = |h: i64| format!("2013-01-{:02}T{:02}:00:00Z", 1 + h / 24, h % 24);
+        let mut side = Vec::new();
+        for (i, o) in origins.iter().enumerate() {
+            for h in 0..60i64 {
+                if (h + i as i64) % 7 != 3 {
+                    side.push(vec![s(o), K::I(Some(h)), s(&stamp(h))]);
+                }
+            }
+        }
+        let (j, c) = fit(&side);
+        assert_eq!(c.index.layout_name(), "packed");
+        let mut rng = Rng::new(11);
+        let mut pick = |k: usize| (rng.next_f64() * k as f64) as usize;
+        let mut probes = Vec::new();
+        for _ in 0..3000 {
+            let h = pick(64) as i64;
+            let o = if pick(20) == 0 { K::S(None) } else { s(["EWR", "JFK", "LGA", "XYZ", "EW"][pick(5)]) };
+            let hour = if pick(30) == 0 { K::I(None) } else { K::I(Some(h)) };
+            let st = if pick(25) == 0 { s(&stamp(h + 1)) } else { s(&stamp(h)) };
+            let p = vec![o, hour, st];
+            for _ in 0..pick(4) {
+                probes.push(p.clone());
+            }
+            probes.push(p);
+        }
+        check(&j, &c.index, &probes);
+    }
+
+    #[test]
+    fn long_keys_use_the_arena() {
+        let long = |i: usize| format!("{}{i}", "x".repeat(70));
+        let side: Vec<Vec<K>> = (0..20).map(|i| vec![s(&long(i)), K::I(Some(i as i64))]).collect();
+        let (j, c) = fit(&side);
+        assert_eq!(c.index.layout_name(), "arena");
+        let probes: Vec<Vec<K>> = (0..25)
+            .map(|i| vec![s(&long(i)), K::I(Some(i as i64 % 22))])
+            .chain([vec![K::S(None), K::I(Some(1))], vec![s(&long(1)), K::I(None)], vec![s("short"), K::I(Some(1))]])
+            .collect();
+        check(&j, &c.index, &probes);
+    }
+
+    #[test]
+    fn keys_colliding_in_the_hash_still_compare_exactly() {
+        // a table of one slot pair: every key lands near every other, probes walk the chain
+        let side: Vec<Vec<K>> = vec![vec![s("a")]];
+        let (j, c) = fit(&side);
+        check(&j, &c.index, &[vec![s("b")], vec![s("a")], vec![s("")], vec![s("a\0")]]);
+        // many keys sharing their first words
+        let side: Vec<Vec<K>> = (0..500).map(|i| vec![s(&format!("2013-01-01T00:00:{i:03}"))]).collect();
+        let (j, c) = fit(&side);
+        let probes: Vec<Vec<K>> = (0..600).map(|i| vec![s(&format!("2013-01-01T00:00:{i:03}"))]).collect();
+        check(&j, &c.index, &probes);
     }
 }

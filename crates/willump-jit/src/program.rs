@@ -211,17 +211,22 @@ impl Program {
                 }
             }
         }
-        self.loops
-            .outputs
-            .iter()
-            .map(|o| {
-                let v = slots[o.index()]
-                    .as_deref()
-                    .ok_or_else(|| Error::op("compiled pipeline", format!("output {o} was not computed")))?;
+        let outputs = &self.loops.outputs;
+        (0..outputs.len())
+            .map(|i| {
+                let o = outputs[i];
                 // an input returned as it is (a feature group that is an input column)
-                match (rows, &self.loops.coll(*o).origin) {
-                    (Some(r), Origin::Input(_)) => v.take_rows(r),
-                    _ => Ok(v.clone()),
+                if let (Some(r), Origin::Input(_)) = (rows, &self.loops.coll(o).origin) {
+                    let v = slots[o.index()].as_deref().expect("inputs are bound");
+                    return v.take_rows(r);
+                }
+                // a computed value is moved out at its last use as an output, not copied
+                let last = !outputs[i + 1..].contains(&o);
+                let slot = &mut slots[o.index()];
+                match slot {
+                    Some(Cow::Owned(_)) if last => Ok(slot.take().expect("matched").into_owned()),
+                    Some(v) => Ok(v.as_ref().clone()),
+                    None => Err(Error::op("compiled pipeline", format!("output {o} was not computed"))),
                 }
             })
             .collect()

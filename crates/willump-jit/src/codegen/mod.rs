@@ -264,6 +264,7 @@ impl Jit {
                 types: HashMap::new(),
                 loop_exits: Vec::new(),
                 tree_blocks: self.tree_blocks,
+                probe_scratch: HashMap::new(),
             };
             emit_loop(&mut cx, l)?;
             b.seal_all_blocks();
@@ -326,6 +327,7 @@ fn emit_loop(cx: &mut scalar::BodyCx<'_, '_>, l: &Loop) -> Result<(), String> {
     let fail_k = cx.b.append_block_param(fail, types::I64);
     let fail_stmt = cx.b.append_block_param(fail, types::I64);
     let fail_code = cx.b.append_block_param(fail, types::I32);
+    reserve_probes(cx, l);
     cx.b.ins().jump(header, &[BlockArg::Value(start)]);
 
     cx.b.switch_to_block(header);
@@ -367,6 +369,22 @@ fn emit_loop(cx: &mut scalar::BodyCx<'_, '_>, l: &Loop) -> Result<(), String> {
     cx.b.ins().store(mem(), fail_stmt, err, 8);
     cx.b.ins().return_(&[fail_code]);
     Ok(())
+}
+
+/// Reserves the scratch of every join probe of `l` and clears its last-key cache (the scratch
+/// may hold anything from an earlier call, of another loop too).
+fn reserve_probes(cx: &mut scalar::BodyCx<'_, '_>, l: &Loop) {
+    for (i, s) in l.body.iter().enumerate() {
+        if let willump_ir::loops::Expr::JoinProbe { keys, .. } = &s.expr {
+            let off = cx.layout.scratch(crate::join::probe_scratch_bytes(keys.len()));
+            let zero = cx.b.ins().iconst(types::I64, 0);
+            let head = off + crate::join::probe_cache_header(keys.len());
+            for w in 0..crate::join::CACHE_HEADER_WORDS {
+                cx.b.ins().store(mem(), zero, cx.scratch, (head + w * 8) as i32);
+            }
+            cx.probe_scratch.insert(i, off);
+        }
+    }
 }
 
 /// The source row of position `k`: `rows[k]` for subsets (`rows` may be null: every row, in

@@ -67,6 +67,9 @@ pub(crate) struct BodyCx<'a, 'b> {
     /// Compiled joins by side-table state: the index's address, and each value column's values
     /// and validity addresses.
     pub joins: &'a super::JoinAddrs,
+    /// Scratch offsets of join probes reserved at loop entry (whose caches the entry clears), by
+    /// statement position.
+    pub probe_scratch: HashMap<usize, usize>,
 }
 
 impl SparsePart {
@@ -243,7 +246,19 @@ impl BodyCx<'_, '_> {
             }
             Expr::JoinProbe { state, keys } => {
                 let (index, _) = self.joins.get(state).ok_or_else(|| format!("no compiled join for {state}"))?.clone();
-                let off = self.layout.scratch(keys.len() * crate::join::PART_WORDS * 8);
+                let off = match self.probe_scratch.get(&i) {
+                    Some(&off) => off,
+                    None => {
+                        // not reserved at loop entry: a cache cleared before every probe
+                        let off = self.layout.scratch(crate::join::probe_scratch_bytes(keys.len()));
+                        let zero = self.b.ins().iconst(types::I64, 0);
+                        let head = self.scratch_at(off + crate::join::probe_cache_header(keys.len()));
+                        for w in 0..crate::join::CACHE_HEADER_WORDS {
+                            self.b.ins().store(mem(), zero, head, (w * 8) as i32);
+                        }
+                        off
+                    }
+                };
                 let parts = self.scratch_at(off);
                 for (p, &k) in keys.iter().enumerate() {
                     let at = (p * crate::join::PART_WORDS * 8) as i32;
