@@ -6,8 +6,11 @@
 //!   `Pipeline::run`, optionally on several threads), `predict_one` on one row without allocating,
 //!   `predict_rows` and [`CompiledPart`] for row subsets and single feature groups;
 //!   [`JitExecutor`] is the optimizer's `Executor` on compiled code.
-//! - What is not native yet (opaque code, sparse blocks, text, joins) runs as a call back into
-//!   Rust, so every valid pipeline compiles; [`CompileReport`] says which parts are which.
+//! - Text vectorizers and join probes are fused into the native loop as calls to tight Rust
+//!   kernels (a scan + packed-vocabulary lookup per row; a probe into a side table indexed at
+//!   compile time); whatever is not lowered (opaque user code, ops without a native form) runs as
+//!   a call back into Rust, so every valid pipeline compiles; [`CompileReport`] says which parts
+//!   are native and which are callbacks.
 //! - [`eval`]: a reference evaluator of the loop IR, so each rewrite is tested before codegen.
 //!
 //! See ARCHITECTURE.md at the repository root for the map of the crates.
