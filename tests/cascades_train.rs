@@ -8,6 +8,7 @@ use std::sync::atomic::Ordering;
 
 use cascades_support::*;
 use willump::prelude::*;
+use willump::runtime::models::LogisticRegressionSpec;
 use willump::runtime::optimize::{
     CascadeConfig, FixedCosts, Interpreter, ProgressBar, Score, Target, predictions, train_cascades,
 };
@@ -185,7 +186,8 @@ fn guarded_mode_certifies_an_exact_cascade() {
         println!("{}", out.report);
         let cert = out.report.certifications.last().expect("certified");
         assert!(cert.passed && cert.interval.lower >= -cert.allowed_loss, "{cert:?}");
-        assert_eq!(out.report.rows.iter().sum::<usize>(), 3000);
+        // Every row not held out is validated once (out of fold).
+        assert_eq!(out.report.rows[1] + out.report.rows[2], 3000);
         assert!(out.report.rows[2] > 600);
         let cascade = out.cascade.expect("served");
         assert!(cascade.plan().certified);
@@ -282,4 +284,101 @@ fn counters_are_thread_safe_and_the_report_round_trips() {
     let counts = cascade.stats().counts();
     assert_eq!(counts.early + counts.full, 4 * 5 * 400);
     assert_eq!(counts.full as usize, 20 * unsure);
+}
+
+#[test]
+fn cross_fitting_validates_every_row_and_willump_one_split() {
+    let train = binary(2000, 1);
+    let model = fitted_model(&train);
+    let p = three_groups_graph(&model).unwrap();
+    let costs = FixedCosts(vec![1.0, 1.0, 2.5]);
+    let cross = train_cascades(&p, &train.inputs(), &train.y, &costs, &config()).unwrap().report;
+    assert_eq!(cross.validation_folds, 4);
+    assert_eq!(cross.rows[1], 2000, "out-of-fold answers for every row:\n{cross}");
+    assert!((1480..=1520).contains(&cross.rows[0]), "{:?}", cross.rows);
+    let willump = CascadeConfig { seed: 11, progress: ProgressBar::Never, ..CascadeConfig::willump() };
+    let one = train_cascades(&p, &train.inputs(), &train.y, &costs, &willump).unwrap().report;
+    assert_eq!((one.validation_folds, one.rows), (1, [1500, 500, 0]));
+    // The exact case is chosen alike by both rules.
+    for r in [&cross, &one] {
+        let c = r.choice().expect("a cascade");
+        assert_eq!((c.selected.as_slice(), c.threshold), (&[0usize, 1][..], 0.6), "{r}");
+    }
+    let bad = CascadeConfig { validation_folds: 0, ..config() };
+    assert!(train_cascades(&p, &train.inputs(), &train.y, &costs, &bad).is_err());
+}
+
+#[test]
+fn the_margin_refuses_candidates_within_the_noise_of_the_target() {
+    let train = gaussian(3000, 31);
+    let model = fitted_model(&train);
+    let p = three_groups_graph(&model).unwrap();
+    let costs = FixedCosts(vec![1.0, 1.0, 2.5]);
+    let target = Target::Absolute(0.005);
+    let point = CascadeConfig { target, margin: 0.0, ..config() };
+    let noisy = CascadeConfig { target, margin: 1.0, ..config() };
+    let r0 = train_cascades(&p, &train.inputs(), &train.y, &costs, &point).unwrap().report;
+    let r1 = train_cascades(&p, &train.inputs(), &train.y, &costs, &noisy).unwrap().report;
+    println!("{r1}");
+    // Same folds and fits: the same candidates, judged with and without the margin.
+    assert_eq!(r0.candidates.len(), r1.candidates.len());
+    let mut refused = 0;
+    for (c0, c1) in r0.candidates.iter().zip(&r1.candidates) {
+        assert_eq!((c0.score, c0.threshold), (c1.score, c1.threshold));
+        assert!(c0.standard_error.is_none());
+        let gain = Score::Accuracy.gain(c1.score, r1.full_score);
+        match c1.standard_error {
+            Some(se) => {
+                // Zero when the mix answers every row as the full model does.
+                assert!(se >= 0.0 && gain >= -r1.allowed_loss, "{c1:?}");
+                assert_eq!(c1.accepted, gain - se >= -r1.allowed_loss);
+                refused += (c0.accepted && !c1.accepted) as usize;
+            }
+            None => assert!(!c1.accepted || c1.early_fraction == 0.0),
+        }
+        assert!(c0.accepted || !c1.accepted, "the margin only refuses");
+    }
+    assert!(refused > 0, "some candidate is within the target only by less than its noise:\n{r1}");
+    if let (Some(a), Some(b)) = (r0.choice(), r1.choice()) {
+        assert!(b.expected_cost >= a.expected_cost);
+    }
+}
+
+#[test]
+fn a_time_ordered_split_validates_on_the_latest_rows() {
+    use willump::runtime::optimize::ValidationSplit;
+    let train = gaussian(2000, 41);
+    let model = fitted_model(&train);
+    let p = three_groups_graph(&model).unwrap();
+    let costs = FixedCosts(vec![1.0, 1.0, 2.5]);
+    let timed = |seed: u64| CascadeConfig {
+        seed,
+        split: ValidationSplit::TimeOrdered,
+        validation_folds: 1,
+        progress: ProgressBar::Never,
+        ..CascadeConfig::default()
+    };
+    let a = train_cascades(&p, &train.inputs(), &train.y, &costs, &timed(1)).unwrap().report;
+    let b = train_cascades(&p, &train.inputs(), &train.y, &costs, &timed(2)).unwrap().report;
+    assert_eq!(a.rows, [1500, 500, 0]);
+    // Not seeded: the same rows validate whatever the seed (a stratified split moves them).
+    assert_eq!(a.full_score, b.full_score);
+    let stratified = |seed: u64| {
+        let cfg = CascadeConfig { seed, progress: ProgressBar::Never, ..CascadeConfig::willump() };
+        train_cascades(&p, &train.inputs(), &train.y, &costs, &cfg).unwrap().report.full_score
+    };
+    assert_ne!(stratified(1), stratified(2));
+    // The validation rows are the last ones: the full model fit on the first 1,500 rows scores
+    // them exactly as the report says.
+    let first: Vec<usize> = (0..1500).collect();
+    let last: Vec<usize> = (1500..2000).collect();
+    let x = features(&train);
+    let rows = |r: &[usize]| x.select(ndarray::Axis(0), r);
+    let y_first: Vec<f64> = first.iter().map(|&i| train.y[i]).collect();
+    let fit = LogisticRegressionSpec::default().fit(MatrixRef::Dense(rows(&first).view()), &y_first).unwrap();
+    let pl = fit.predict_proba(MatrixRef::Dense(rows(&last).view())).unwrap();
+    let y_last: Vec<f64> = last.iter().map(|&i| train.y[i]).collect();
+    assert_eq!(Score::Accuracy.eval(&y_last, pl.view()).unwrap(), a.full_score);
+    let bad = CascadeConfig { validation_folds: 3, ..timed(1) };
+    assert!(train_cascades(&p, &train.inputs(), &train.y, &costs, &bad).is_err());
 }

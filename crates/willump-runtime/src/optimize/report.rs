@@ -36,6 +36,10 @@ pub struct Candidate {
     /// The bootstrap interval of the gain over the full model on the validation rows (guarded
     /// mode only).
     pub interval: Option<Interval>,
+    /// The standard error of its estimated gain, when the plain mode's noise-aware margin was
+    /// applied (candidates that passed on the point estimate).
+    #[serde(default)]
+    pub standard_error: Option<f64>,
     /// Whether it met the target on the validation rows.
     pub accepted: bool,
 }
@@ -89,8 +93,12 @@ pub struct CascadeReport {
     pub seed: u64,
     /// Whether the guarded mode was on.
     pub guarded: bool,
-    /// Rows used to fit, validate and (guarded) certify.
+    /// Rows used to fit (one fold's models), validate (out-of-fold rows of every fold) and
+    /// (guarded) certify.
     pub rows: [usize; 3],
+    /// Validation folds (1: one split, as Willump; more: cross-fitted).
+    #[serde(default = "one")]
+    pub validation_folds: usize,
     /// How the costs were obtained.
     pub cost_source: String,
     /// Each group: cost, importance, whether selected.
@@ -140,6 +148,10 @@ impl CascadeReport {
     }
 }
 
+fn one() -> usize {
+    1
+}
+
 fn opt(v: Option<f64>) -> String {
     v.map_or_else(|| "-".into(), |v| format!("{v:.4}"))
 }
@@ -150,7 +162,15 @@ impl std::fmt::Display for CascadeReport {
         let mode = if self.guarded { "guarded" } else { "plain" };
         let _ = writeln!(s, "cascades for `{}` ({mode} mode, seed {})", self.pipeline, self.seed);
         let _ = writeln!(s, "score {}, target: {}", self.score.name(), self.target);
-        let _ = writeln!(s, "rows: {} fit, {} validation, {} held out", self.rows[0], self.rows[1], self.rows[2]);
+        let _ = writeln!(
+            s,
+            "rows: {} fit, {} validation ({} fold{}), {} held out",
+            self.rows[0],
+            self.rows[1],
+            self.validation_folds,
+            if self.validation_folds == 1 { "" } else { "s, cross-fitted" },
+            self.rows[2]
+        );
         let _ = writeln!(s, "costs: {}", self.cost_source);
         let _ =
             writeln!(s, "\n{:<24} {:>14} {:>7} {:>11} {:>9}", "group", "cost/row", "scaled", "importance", "selected");

@@ -9,9 +9,9 @@ use ndarray::Array2;
 use rayon::prelude::*;
 use willump_ir::{FeatureGroups, ModelOutput, Op};
 
-use super::bootstrap::{Interval, paired_gain_interval};
+use super::bootstrap::{Interval, gain_standard_error, paired_gain_interval};
 use super::cascade::{CascadePipeline, CascadePlan, PlanGroup, with_full_model};
-use super::config::{CascadeConfig, Guard, Strategy};
+use super::config::{CascadeConfig, Guard, Strategy, ValidationSplit};
 use super::cost::{CostModel, scale_costs};
 use super::executor::{Executor, Interpreter};
 use super::features::{columns_of, permute_group, select_columns};
@@ -41,6 +41,10 @@ type Served = (usize, Arc<dyn Model>, Arc<dyn Model>);
 
 /// The scaled total cost of a pipeline.
 const TOTAL: u32 = 1000;
+
+/// Bootstrap resamples of the margin's standard error, for scores that are not means of per-row
+/// terms (AUC, F1).
+const MARGIN_RESAMPLES: usize = 200;
 
 /// A stream seed derived from the training seed (each random step draws from its own stream, so
 /// that the order steps run in, and the number of threads, change nothing).
@@ -94,6 +98,88 @@ fn expected_cost(strategy: Strategy, set_cost: u32, early: f64) -> f64 {
         Strategy::Reuse => s + (1.0 - early) * (t - s),
         Strategy::Recompute => s + (1.0 - early) * t,
     }
+}
+
+/// The parts of the training rows: the folds (each a fitting part and a validation part), the
+/// validation rows of every fold in fold order, and the held-out rows (guarded mode).
+struct Folds {
+    folds: Vec<(Vec<usize>, Vec<usize>)>,
+    valid: Vec<usize>,
+    holdout: Vec<usize>,
+}
+
+impl Folds {
+    fn new(labels: &[f64], config: &CascadeConfig) -> Result<Folds> {
+        let n = labels.len();
+        let hold_fraction = config.guard.as_ref().map_or(0.0, |g| g.holdout_fraction);
+        let (folds, holdout) = match config.split {
+            ValidationSplit::TimeOrdered => {
+                // Oldest rows fit, the next validate, the latest are held out.
+                let n_hold = (hold_fraction * n as f64).round() as usize;
+                let n_val = (config.validation_fraction * n as f64).round() as usize;
+                let n_fit = n.saturating_sub(n_hold + n_val);
+                (vec![((0..n_fit).collect(), (n_fit..n_fit + n_val).collect())], (n_fit + n_val..n).collect())
+            }
+            ValidationSplit::Stratified if config.validation_folds == 1 => {
+                let mut fractions = vec![config.validation_fraction];
+                if config.guard.is_some() {
+                    fractions.push(hold_fraction);
+                }
+                let mut parts = super::split::stratified(labels, &fractions, stream(config.seed, 2, 0, 0))?;
+                let holdout = if parts.len() > 2 { parts.pop().unwrap_or_default() } else { Vec::new() };
+                let valid = parts.pop().unwrap_or_default();
+                (vec![(parts.pop().unwrap_or_default(), valid)], holdout)
+            }
+            ValidationSplit::Stratified => {
+                let k = config.validation_folds;
+                let share = (1.0 - hold_fraction) / k as f64;
+                let mut fractions = vec![share; k - 1];
+                if config.guard.is_some() {
+                    fractions.push(hold_fraction);
+                }
+                let mut parts = super::split::stratified(labels, &fractions, stream(config.seed, 2, 0, 0))?;
+                let holdout = if config.guard.is_some() { parts.pop().unwrap_or_default() } else { Vec::new() };
+                let folds = (0..k)
+                    .map(|i| {
+                        let mut fit: Vec<usize> = parts
+                            .iter()
+                            .enumerate()
+                            .filter(|(j, _)| *j != i)
+                            .flat_map(|(_, p)| p.iter().copied())
+                            .collect();
+                        fit.sort_unstable();
+                        (fit, parts[i].clone())
+                    })
+                    .collect();
+                (folds, holdout)
+            }
+        };
+        if folds.iter().any(|(fit, val)| fit.is_empty() || val.is_empty()) {
+            return Err(Error::op("cascades", format!("too few rows ({n}) to fit and validate")));
+        }
+        let valid = folds.iter().flat_map(|(_, v)| v.iter().copied()).collect();
+        Ok(Folds { folds, valid, holdout })
+    }
+
+    /// Every training row that is not held out, ascending.
+    fn training(&self) -> Vec<usize> {
+        let mut rows: Vec<usize> = self.folds[0].0.iter().chain(&self.folds[0].1).copied().collect();
+        rows.sort_unstable();
+        rows
+    }
+
+    /// The answers of `predict(fit rows, fold index)` on each fold's validation rows, stacked in
+    /// fold order (the order of `valid`); folds in parallel, each deterministic.
+    fn out_of_fold(&self, predict: impl Fn(&[usize], usize) -> Result<Array2<f64>> + Sync) -> Result<Array2<f64>> {
+        let parts: Vec<Array2<f64>> =
+            self.folds.par_iter().enumerate().map(|(k, (fit, _))| predict(fit, k)).collect::<Result<_>>()?;
+        stack_rows(parts.iter().map(|p| p.view()).collect())
+    }
+}
+
+/// Blocks of rows stacked vertically.
+fn stack_rows(parts: Vec<ndarray::ArrayView2<'_, f64>>) -> Result<Array2<f64>> {
+    ndarray::concatenate(ndarray::Axis(0), &parts).map_err(|e| Error::op("cascades", e.to_string()))
 }
 
 struct Problem {
@@ -167,30 +253,35 @@ pub fn train_cascades(
     // The model input for every row, and the split.
     progress.step("computing features");
     let x = into_matrix(pipeline.run_nodes(inputs, &[pb.groups.model_input])?.remove(0))?;
-    let mut fractions = vec![config.validation_fraction];
-    if let Some(g) = &config.guard {
-        fractions.push(g.holdout_fraction);
-    }
-    let parts = super::split::stratified(labels, &fractions, stream(config.seed, 2, 0, 0))?;
-    let (fit, valid) = (&parts[0], &parts[1]);
-    let holdout: &[usize] = parts.get(2).map_or(&[], |p| p.as_slice());
-    if fit.is_empty() || valid.is_empty() {
-        return Err(Error::op("cascades", format!("too few rows ({n}) to fit and validate")));
-    }
-    let (x_fit, y_fit) = (rows_of(&x, fit)?, gather(labels, fit));
-    let (x_val, y_val) = (rows_of(&x, valid)?, gather(labels, valid));
+    let split = Folds::new(labels, config)?;
+    let (valid, holdout) = (&split.valid, &split.holdout);
+    let y_val = gather(labels, valid);
 
-    // The full model on the fitting rows, scored on validation.
+    // The full model without each fold, scored on that fold (out-of-fold answers of every
+    // validation row, in `valid`'s order).
     progress.step("fitting the full model");
-    let full: Arc<dyn Model> = Arc::from(pb.spec.fit(x_fit.view(), &y_fit)?);
-    let full_val = full.predict_proba(x_val.view())?;
+    let fulls: Vec<(Arc<dyn Model>, Matrix, Array2<f64>)> = split
+        .folds
+        .par_iter()
+        .map(|(fit, val)| {
+            let model: Arc<dyn Model> = Arc::from(pb.spec.fit(rows_of(&x, fit)?.view(), &gather(labels, fit))?);
+            let x_val = rows_of(&x, val)?;
+            let p = model.predict_proba(x_val.view())?;
+            Ok((model, x_val, p))
+        })
+        .collect::<Result<_>>()?;
+    let full_val = stack_rows(fulls.iter().map(|f| f.2.view()).collect())?;
     let full_score = config.score.eval(&y_val, full_val.view())?;
     let (full_accuracy, full_auc) = accuracy_auc(&y_val, &full_val)?;
     let allowed = config.target.allowed_loss(full_score);
 
     // Grouped permutation importance on validation.
     progress.step("permutation importance");
-    let importance = importances(&pb, full.as_ref(), x_val.view(), &y_val, full_score, config)?;
+    // On the first fold, with the full model fit without it.
+    let (full0, x_val0, p0) = &fulls[0];
+    let y_val0 = gather(labels, &split.folds[0].1);
+    let score0 = config.score.eval(&y_val0, p0.view())?;
+    let importance = importances(&pb, full0.as_ref(), x_val0.view(), &y_val0, score0, config)?;
     progress.done(ng as u64);
 
     let mut plan_groups: Vec<PlanGroup> = pb
@@ -221,8 +312,10 @@ pub fn train_cascades(
         }
         seen.push(set.clone());
         let cols = columns_of(&set.iter().flat_map(|&i| plan_groups[i].columns.clone()).collect::<Vec<_>>());
-        let small = pb.spec.fit(select_columns(x_fit.view(), &cols)?.view(), &y_fit)?;
-        let small_val = small.predict_proba(select_columns(x_val.view(), &cols)?.view())?;
+        let small_val = split.out_of_fold(|fit, k| {
+            let small = pb.spec.fit(select_columns(rows_of(&x, fit)?.view(), &cols)?.view(), &gather(labels, fit))?;
+            small.predict_proba(select_columns(fulls[k].1.view(), &cols)?.view())
+        })?;
         let conf = row_confidences(&small_val);
         let set_cost: u32 = set.iter().map(|&i| scaled[i]).sum();
         for &t in &thresholds {
@@ -243,10 +336,24 @@ pub fn train_cascades(
                 )?),
                 None => None,
             };
+            let gain = config.score.gain(score, full_score);
+            // The noise-aware margin (plain mode): only candidates that pass on the point
+            // estimate need their standard error.
+            let standard_error =
+                (config.guard.is_none() && config.margin > 0.0 && early > 0 && gain >= -allowed).then(|| {
+                    gain_standard_error(
+                        config.score,
+                        &y_val,
+                        mixed.view(),
+                        full_val.view(),
+                        MARGIN_RESAMPLES,
+                        stream(config.seed, 6, candidates.len() as u64, 0),
+                    )
+                });
             let accepted = early > 0
                 && match &interval {
                     Some(iv) => iv.lower >= -allowed,
-                    None => config.score.gain(score, full_score) >= -allowed,
+                    None => gain - config.margin * standard_error.unwrap_or(0.0) >= -allowed,
                 };
             candidates.push(Candidate {
                 budget,
@@ -260,6 +367,7 @@ pub fn train_cascades(
                 expected_cost: cost,
                 predicted_speedup: TOTAL as f64 / cost,
                 interval,
+                standard_error,
                 accepted,
             });
         }
@@ -283,7 +391,8 @@ pub fn train_cascades(
         target: config.target,
         seed: config.seed,
         guarded: config.guard.is_some(),
-        rows: [fit.len(), valid.len(), holdout.len()],
+        rows: [split.folds[0].0.len(), valid.len(), holdout.len()],
+        validation_folds: split.folds.len(),
         cost_source: group_costs.source.clone(),
         groups: Vec::new(),
         full_score,
@@ -327,8 +436,7 @@ pub fn train_cascades(
                 &pb,
                 &x,
                 labels,
-                fit,
-                valid,
+                &split.training(),
                 holdout,
                 &plan_groups,
                 &candidates,
@@ -371,7 +479,7 @@ pub fn train_cascades(
     if config.measure_rows > 0 {
         progress.step("measuring the speed-up");
         let executor: Arc<dyn Executor> = costs.executor().unwrap_or_else(|| Arc::new(Interpreter));
-        let pool: &[usize] = if holdout.is_empty() { valid } else { holdout };
+        let pool: &[usize] = if holdout.is_empty() { &split.folds[0].1 } else { holdout };
         let rows: Vec<usize> = pool.iter().copied().take(config.measure_rows).collect();
         let batch = inputs.iter().map(|v| v.take_rows(&rows)).collect::<Result<Vec<_>>>()?;
         report.measured = Some(measure(&cascade, executor.as_ref(), &batch)?);
@@ -447,7 +555,7 @@ fn fit_small(
     Ok(Arc::from(spec.fit(xs.view(), &gather(labels, rows))?))
 }
 
-/// Guarded mode: fits the small model on the fitting and validation rows (the held-out rows take
+/// Guarded mode: fits the small model on the training rows other than the held-out ones (the held-out rows take
 /// no part in choosing or fitting it) and the full model on the same rows (or, with
 /// [`Guard::full_model_on_all_rows`], on every row), then certifies candidates cheapest first,
 /// each with a paired bootstrap on the held-out rows at the Bonferroni-adjusted level. The first
@@ -457,8 +565,7 @@ fn certify(
     pb: &Problem,
     x: &Matrix,
     labels: &[f64],
-    fit: &[usize],
-    valid: &[usize],
+    train: &[usize],
     holdout: &[usize],
     groups: &[PlanGroup],
     candidates: &[Candidate],
@@ -467,15 +574,13 @@ fn certify(
     config: &CascadeConfig,
     report: &mut CascadeReport,
 ) -> Result<Option<Served>> {
-    let mut train: Vec<usize> = fit.iter().chain(valid).copied().collect();
-    train.sort_unstable();
     // With `full_model_on_all_rows` the held-out rows are in-sample for the full model, which
     // favours it over the cascade (a fitted model is, in expectation, at least as accurate on its
     // own training rows): the certificate errs on the safe side.
     let full: Arc<dyn Model> = if guard.full_model_on_all_rows {
         Arc::from(pb.spec.fit(x.view(), labels)?)
     } else {
-        Arc::from(pb.spec.fit(rows_of(x, &train)?.view(), &gather(labels, &train))?)
+        Arc::from(pb.spec.fit(rows_of(x, train)?.view(), &gather(labels, train))?)
     };
     let x_hold = rows_of(x, holdout)?;
     let y_hold = gather(labels, holdout);
@@ -486,7 +591,7 @@ fn certify(
     let mut last: Option<Interval> = None;
     for (attempt, &c) in order.iter().take(guard.max_certified).enumerate() {
         let cand = &candidates[c];
-        let small = fit_small(&pb.spec, x, labels, &train, groups, &cand.selected)?;
+        let small = fit_small(&pb.spec, x, labels, train, groups, &cand.selected)?;
         let cols = columns_of(&cand.selected.iter().flat_map(|&i| groups[i].columns.clone()).collect::<Vec<_>>());
         let small_hold = small.predict_proba(select_columns(x_hold.view(), &cols)?.view())?;
         let (mixed, _) = mix(&small_hold, &full_hold, &row_confidences(&small_hold), cand.threshold);

@@ -1,33 +1,88 @@
 //! The `cascades` way (compiled + cascades): the optimizer of `willump::runtime::optimize` trains
-//! an end-to-end cascade on the workload's training rows (its own fitting / validation split
+//! an end-to-end cascade on the workload's training rows (its own fitting / validation parts
 //! inside them; the test rows are never seen), with the workload's main metric and the default
-//! target (0.001 absolute) and group costs measured on the JIT (the engine that serves), and the
-//! cascade is served compiled: the small part on every row, the full pipeline on the rows the
-//! small model is unsure of.
+//! target (0.001 absolute) and rule (cross-fitted validation with a noise-aware margin), group
+//! costs measured on the JIT (the engine that serves), and the expected cost of the way it is
+//! served: compiled, the small part on every row, the full pipeline on the rows the small model
+//! is unsure of ([`Strategy::Recompute`]).
+//!
+//! Workloads whose rows are ordered in time (flights: training months 1-10, test months 11-12)
+//! choose their cascade on the latest training rows instead ([`ValidationSplit::TimeOrdered`]),
+//! so that the validation rows resemble the future rows it serves.
 
 use std::sync::{Arc, OnceLock};
 
 use willump::jit::JitExecutor;
-use willump::runtime::optimize::{CascadeConfig, MeasuredCosts, ProgressBar, Score, ServedCascade, train_cascades};
+use willump::runtime::optimize::{
+    CascadeConfig, CascadeOutcome, MeasuredCosts, ProgressBar, Score, ServedCascade, Strategy, ValidationSplit,
+    train_cascades,
+};
 use willump::runtime::value::Value;
 
 use super::variants::{Built, Context, Runner};
-use crate::{Metric, Result, class1_of_value};
+use crate::{Dataset, Metric, Result, Workload, class1_of_value, input_column};
 
-/// Trains the cascade; absent (with the optimizer's reason) when no candidate met the target.
-pub fn build<'a>(ctx: &Context<'a>) -> Result<Built<'a>> {
-    let pipeline = ctx.trained.graph()?;
-    let config = CascadeConfig {
-        score: match ctx.workload.metric() {
+/// The inputs that order flights in time, most significant first.
+const FLIGHT_TIME: [&str; 5] = ["year", "month", "day", "hour", "minute"];
+
+/// The cascade configuration the harness uses for `workload` (`seed` seeds every random step).
+pub fn config(workload: &dyn Workload, seed: u64) -> CascadeConfig {
+    let time_ordered = time_columns(workload).is_some();
+    CascadeConfig {
+        seed,
+        score: match workload.metric() {
             Metric::Accuracy => Score::Accuracy,
             Metric::RocAuc => Score::RocAuc,
         },
+        strategy: Strategy::Recompute,
+        split: if time_ordered { ValidationSplit::TimeOrdered } else { ValidationSplit::Stratified },
+        validation_folds: if time_ordered { 1 } else { CascadeConfig::default().validation_folds },
         progress: ProgressBar::Never,
         ..CascadeConfig::default()
-    };
-    let engine = JitExecutor::default();
+    }
+}
+
+/// The positions of the row inputs that order the workload's rows in time, when they are ordered
+/// in time (flights).
+fn time_columns(workload: &dyn Workload) -> Option<Vec<usize>> {
+    if workload.name() != "flights" {
+        return None;
+    }
+    let names = workload.input_names();
+    FLIGHT_TIME.iter().map(|t| names.iter().position(|n| n == t)).collect()
+}
+
+/// The training rows oldest first (a stable sort by the time inputs; missing values first), or
+/// `None` when the workload's rows are not ordered in time.
+pub fn time_order(workload: &dyn Workload, data: &Dataset) -> Result<Option<Vec<usize>>> {
+    let Some(cols) = time_columns(workload) else { return Ok(None) };
+    let cols = cols
+        .iter()
+        .map(|&i| input_column("cascades", &data.train.inputs, i)?.as_i64("cascades", FLIGHT_TIME[0]))
+        .collect::<Result<Vec<_>>>()?;
+    let keys: Vec<Vec<Option<i64>>> =
+        (0..data.train.n_rows()).map(|r| cols.iter().map(|c| c.get(r)).collect()).collect();
+    let mut rows: Vec<usize> = (0..keys.len()).collect();
+    rows.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+    Ok(Some(rows))
+}
+
+/// Trains the cascade of a trained workload on its training rows (time-ordered when they are),
+/// with costs measured on `engine`.
+pub fn train(ctx: &Context<'_>, engine: &JitExecutor, config: &CascadeConfig) -> Result<CascadeOutcome> {
+    let pipeline = ctx.trained.graph()?;
     let costs = MeasuredCosts::new(Arc::new(engine.clone()));
-    let outcome = train_cascades(&pipeline, &ctx.data.train.inputs, &ctx.data.train.labels, &costs, &config)?;
+    let train = match time_order(ctx.workload, ctx.data)? {
+        Some(rows) => ctx.data.train.take(&rows)?,
+        None => ctx.data.train.clone(),
+    };
+    train_cascades(&pipeline, &train.inputs, &train.labels, &costs, config)
+}
+
+/// Trains the cascade; absent (with the optimizer's reason) when no candidate met the target.
+pub fn build<'a>(ctx: &Context<'a>) -> Result<Built<'a>> {
+    let engine = JitExecutor::default();
+    let outcome = train(ctx, &engine, &config(ctx.workload, 0))?;
     Ok(match outcome.cascade {
         Some(c) => Built::Runner(Box::new(Cascades { cascade: c.serve(&engine)?, approx: OnceLock::new() })),
         None => Built::Absent(format!(

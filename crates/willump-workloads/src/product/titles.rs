@@ -2,8 +2,10 @@
 //!
 //! The generator makes its own vocabularies (brand names, colour words) and a catalogue
 //! structure in which, as in real marketplaces:
-//! - most titles name a brand, and most brands sell one kind of product (a brand alone then
-//!   nearly decides the label); some brands sell both, and some titles name no brand;
+//! - most titles (90%) name a brand, and most brands (80%) sell one kind of product only, as
+//!   in real catalogues where a clothing label sells no chargers (the brand alone then decides
+//!   the label); some brands lean one way (10%) or sell both alike (10%), and some titles name
+//!   no brand;
 //! - most brand names are two common words (`north ridge`, `cedar fox`), each of which is also in
 //!   other brands, of either kind; the brand TF-IDF matches the pair (its vocabulary holds word
 //!   1- and 2-grams), while character n-grams, taken within words, see only the single words;
@@ -188,11 +190,12 @@ impl Catalogue {
         let mut brand_apparel = Vec::with_capacity(n_brands);
         while brands.len() < n_brands {
             let kind = rng.next_f64();
-            // 70% sell one kind only, 15% lean one way, 15% sell both alike.
+            // 80% sell one kind only (a clothing label sells no chargers), 10% lean one way, 10%
+            // sell both alike.
             let apparel_side = rng.next_f64() < 0.5;
-            let p = if kind < 0.7 {
-                if apparel_side { 0.995 } else { 0.005 }
-            } else if kind < 0.85 {
+            let p = if kind < 0.8 {
+                if apparel_side { 1.0 } else { 0.0 }
+            } else if kind < 0.9 {
                 if apparel_side { 0.8 } else { 0.2 }
             } else {
                 0.5
@@ -229,7 +232,7 @@ impl Catalogue {
 
     /// One title and its label (before label noise).
     fn title(&self, rng: &mut Rng) -> (String, bool) {
-        let brand = (rng.next_f64() < 0.88).then(|| self.brand(rng));
+        let brand = (rng.next_f64() < 0.9).then(|| self.brand(rng));
         let apparel = match brand {
             Some(b) => rng.next_f64() < self.brand_apparel[b],
             None => rng.next_f64() < 0.5,
