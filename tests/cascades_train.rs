@@ -382,3 +382,27 @@ fn a_time_ordered_split_validates_on_the_latest_rows() {
     let bad = CascadeConfig { validation_folds: 3, ..timed(1) };
     assert!(train_cascades(&p, &train.inputs(), &train.y, &costs, &bad).is_err());
 }
+
+#[test]
+fn a_cascade_measured_slower_than_min_speedup_is_declined() {
+    use std::sync::Arc;
+    use willump::runtime::optimize::MeasuredCosts;
+    let train = binary(1500, 51);
+    let model = fitted_model(&train);
+    let p = three_groups_graph(&model).unwrap();
+    let costs = MeasuredCosts { rows: 300, repeats: 3, ..MeasuredCosts::new(Arc::new(Interpreter)) };
+    // No cascade is a million times faster: measured costs make the check binding.
+    let cfg = CascadeConfig { min_speedup: Some(1e6), ..config() };
+    let out = train_cascades(&p, &train.inputs(), &train.y, &costs, &cfg).unwrap();
+    assert!(out.cascade.is_none());
+    let why = out.report.declined.as_deref().expect("declined");
+    assert!(why.contains("below min_speedup"), "{why}");
+    assert!(out.report.measured.is_some() && out.report.chosen.is_some());
+    // Fixed costs state the costs themselves: the same bound is reported, not enforced.
+    let fixed = train_cascades(&p, &train.inputs(), &train.y, &FixedCosts(vec![1.0, 1.0, 2.5]), &cfg).unwrap();
+    assert!(fixed.cascade.is_some(), "{:?}", fixed.report.declined);
+    // An invalid bound is an error naming the field.
+    let bad = CascadeConfig { min_speedup: Some(0.0), ..config() };
+    let err = train_cascades(&p, &train.inputs(), &train.y, &costs, &bad).unwrap_err().to_string();
+    assert!(err.contains("min_speedup"), "{err}");
+}

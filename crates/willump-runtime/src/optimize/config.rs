@@ -116,6 +116,13 @@ pub struct CascadeConfig {
     pub calibration_rows: usize,
     /// Rows the final speed-up is measured on (2,000; 0 skips the measurement).
     pub measure_rows: usize,
+    /// The least speed-up the chosen cascade must show when measured on the serving engine
+    /// (`Some(1.0)`: never serve a cascade slower than the full pipeline), or training declines
+    /// and says so. Enforced only when the group costs were measured on an engine (a fixed cost
+    /// model states the costs itself, and timing toy data would contradict it) and
+    /// `measure_rows > 0`; `None` turns the check off. The measurement is on the validation rows,
+    /// so a distribution shift can still make the test rows' speed-up differ.
+    pub min_speedup: Option<f64>,
     /// The progress bar.
     pub progress: ProgressBar,
 }
@@ -137,6 +144,7 @@ impl Default for CascadeConfig {
             strategy: Strategy::Reuse,
             calibration_rows: 1000,
             measure_rows: 2000,
+            min_speedup: Some(1.0),
             progress: ProgressBar::Auto,
         }
     }
@@ -193,6 +201,11 @@ impl CascadeConfig {
             && (t.is_empty() || t.iter().any(|t| !(0.0..=1.0).contains(t)))
         {
             return bad("thresholds", format!("{t:?}: need probabilities in [0, 1]"));
+        }
+        if let Some(m) = self.min_speedup
+            && !(m.is_finite() && m > 0.0)
+        {
+            return bad("min_speedup", format!("{m} is not a finite number > 0"));
         }
         if self.importance_repeats == 0 {
             return bad("importance_repeats", "at least one".into());

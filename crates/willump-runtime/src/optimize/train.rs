@@ -482,7 +482,25 @@ pub fn train_cascades(
         let pool: &[usize] = if holdout.is_empty() { &split.folds[0].1 } else { holdout };
         let rows: Vec<usize> = pool.iter().copied().take(config.measure_rows).collect();
         let batch = inputs.iter().map(|v| v.take_rows(&rows)).collect::<Result<Vec<_>>>()?;
-        report.measured = Some(measure(&cascade, executor.as_ref(), &batch)?);
+        let measured = measure(&cascade, executor.as_ref(), &batch)?;
+        let enforced = config.min_speedup.filter(|_| costs.executor().is_some());
+        if let Some(min) = enforced
+            && measured.speedup < min
+        {
+            report.declined = Some(format!(
+                "the chosen cascade measured {:.2}x the full pipeline's speed on {} validation rows of the {} engine \
+                 ({:.1}% answered early), below min_speedup {min}",
+                measured.speedup,
+                measured.rows,
+                measured.engine,
+                measured.early_fraction * 100.0
+            ));
+            report.measured = Some(measured);
+            progress.done(1);
+            progress.finish();
+            return Ok(CascadeOutcome { report, cascade: None });
+        }
+        report.measured = Some(measured);
     }
     progress.done(1);
     progress.finish();
