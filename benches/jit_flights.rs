@@ -11,6 +11,8 @@
 #[allow(dead_code)]
 mod table_data;
 
+mod bench_timing;
+use bench_timing::time;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -33,24 +35,6 @@ const INPUTS: &[(&str, Type)] = &[
     ("origin", Type::STR),
     ("time_hour", Type::STR),
 ];
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
-}
-
-fn time(reps: usize, mut f: impl FnMut()) -> f64 {
-    f();
-    median(
-        (0..reps)
-            .map(|_| {
-                let t = Instant::now();
-                f();
-                t.elapsed().as_secs_f64()
-            })
-            .collect(),
-    )
-}
 
 /// The feature graph (and, with `model`, the model on top).
 fn graph(planes: &LeftJoin, weather: &LeftJoin, model: Option<Arc<dyn Model>>) -> Pipeline {

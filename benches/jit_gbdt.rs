@@ -10,6 +10,8 @@
 //!
 //! Without the directory the bench trains its own GBDT (same shape) on seeded data.
 
+mod bench_timing;
+use bench_timing::{median, time};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -21,25 +23,6 @@ use willump::runtime::models::{GbdtSpec, Model, load_lightgbm_file};
 use willump::runtime::rng::Rng;
 use willump::runtime::state::BoundState;
 use willump::runtime::value::{F64Column, MatrixRef, Value};
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
-}
-
-/// Median seconds of `f` over `reps` runs (after one warm-up).
-fn time(reps: usize, mut f: impl FnMut()) -> f64 {
-    f();
-    median(
-        (0..reps)
-            .map(|_| {
-                let t = Instant::now();
-                f();
-                t.elapsed().as_secs_f64()
-            })
-            .collect(),
-    )
-}
 
 fn read_rows(path: &std::path::Path) -> Option<Array2<f64>> {
     let b = std::fs::read(path).ok()?;
