@@ -7,6 +7,8 @@
 //! Terms are exactly the eager analyzer's: the scan and the lookups are the runtime's
 //! `TermScanner` and `PackedVocabulary` (shared with the hand-fused scorers: ASCII text scanned in
 //! place with packed 8-byte keys and prefetched lookups, anything else by the eager analyzer).
+//! A TF-IDF vocabulary's ids put the most frequent terms first (per-id data of the terms most
+//! occurrences hit sits together); the kernel maps ids to the model's columns where it needs to.
 //!
 //! Floating-point order: values are summed in the order the row's terms occur (plain tf with an
 //! L2 norm or none is scored in one pass: the model's dot product and the squared norm are
@@ -15,23 +17,25 @@
 
 use std::sync::OnceLock;
 use willump_ir::params::text::{AnalyzerParams, Norm};
-use willump_runtime::ops::text::{ColumnCounts, PackedVocabulary, TermScanner, prefetch};
+use willump_runtime::ops::text::{ColumnCounts, OccurrenceScores, PackedVocabulary, TermScanner};
 use willump_runtime::state::BoundState;
 
 /// A compiled vectorizer: how to cut terms, the vocabulary table, and the weighting.
 #[derive(Debug)]
 pub(crate) struct TextKernel {
     params: AnalyzerParams,
+    /// Ids by document frequency (TF-IDF) or columns (counts).
     table: PackedVocabulary,
     n_cols: usize,
     binary: bool,
     sublinear: bool,
+    /// The idf of each column.
     idf: Option<Vec<f64>>,
     norm: Option<Norm>,
-    /// For one-output models: the address of the weights first seen, and per column `w_j *
-    /// idf_j` and `idf_j^2` (one cache line per hit instead of two). Built on the first call;
-    /// calls with other weights take the plain path.
-    weighted: OnceLock<(usize, Vec<[f64; 2]>)>,
+    /// For one-output models: the address of the weights first seen, and their one-pass scores
+    /// (per id `w * idf`, `idf^2` and a count: one cache line per occurrence), copied into each
+    /// thread's scratch on its first call. Calls with other weights take the plain path.
+    weighted: OnceLock<(usize, OccurrenceScores)>,
     /// Whether every idf is finite (no idf: true).
     idf_finite: bool,
 }
@@ -44,7 +48,7 @@ impl TextKernel {
                 let p = v.params();
                 Some(TextKernel {
                     params: p.count.analysis.clone(),
-                    table: PackedVocabulary::with_home_bits(v.vocabulary(), hash_bits),
+                    table: PackedVocabulary::by_frequency(v.vocabulary(), v.idf(), hash_bits).ok()?,
                     n_cols: v.vocabulary().len(),
                     binary: p.count.binary,
                     sublinear: p.sublinear_tf,
@@ -77,6 +81,7 @@ impl TextKernel {
     /// Scratch for one thread.
     pub(crate) fn scratch(&self) -> Result<TextScratch, String> {
         Ok(TextScratch {
+            scores: None,
             counts: ColumnCounts::new(self.n_cols),
             touched: Vec::new(),
             vals: Vec::new(),
@@ -84,23 +89,21 @@ impl TextKernel {
         })
     }
 
-    /// Counts the terms of `text` into `s` (a new document), calling `hit(column, count before)`
-    /// for every occurrence of a vocabulary term, and `ahead(column)` a few occurrences before
-    /// (to prefetch the column's data).
+    /// Counts the terms of `text` into `s` (a new document), calling `hit(id, column, count
+    /// before)` for every occurrence of a vocabulary term.
     #[inline(always)]
-    fn count(&self, text: &str, s: &mut TextScratch, ahead: impl Fn(u32), mut hit: impl FnMut(u32, u32)) {
+    fn count(&self, text: &str, s: &mut TextScratch, mut hit: impl FnMut(u32, u32, u32)) {
         let TextScratch { counts, scanner, .. } = s;
         counts.next_document();
-        // the scan fills a list of columns, then a tight loop with no call folds them in, so the
+        // the scan fills a list of ids, then a tight loop with no call folds them in, so the
         // caller's accumulators stay in registers
-        let cols = scanner.columns(&self.table, text);
-        for (j, &col) in cols.iter().enumerate() {
-            // the columns are known ahead: start loading a later one's data now
-            if let Some(&a) = cols.get(j + AHEAD) {
+        let ids = scanner.columns(&self.table, text);
+        for (j, &id) in ids.iter().enumerate() {
+            // the ids are known ahead: start loading a later one's count now
+            if let Some(&a) = ids.get(j + AHEAD) {
                 counts.prefetch(a);
-                ahead(a);
             }
-            hit(col, counts.bump(col));
+            hit(id, self.table.column(id), counts.bump(id));
         }
     }
 
@@ -116,57 +119,41 @@ impl TextKernel {
             let mut dot = [0.0f64; MAX_OUTPUTS];
             let (mut sq, mut z) = (0.0f64, 0.0f64);
             let idf = self.idf.as_deref();
-            let weighted = (k == 1 && self.idf_finite).then(|| {
-                let (at, wf) = self.weighted.get_or_init(|| {
-                    let wf = match idf {
-                        Some(idf) => w.iter().zip(idf).map(|(w, f)| [w * f, f * f]).collect(),
-                        None => w.iter().map(|&w| [w, 1.0]).collect(),
-                    };
-                    (w.as_ptr() as usize, wf)
+            if k == 1 && self.idf_finite {
+                let (at, template) = self.weighted.get_or_init(|| {
+                    let scores = OccurrenceScores::new(self.table.columns(), w, idf, self.norm == Some(Norm::L2))
+                        .expect("the weights and idf have one value per column");
+                    (w.as_ptr() as usize, scores)
                 });
-                (*at == w.as_ptr() as usize).then_some(&wf[..])
-            });
-            if let Some(Some(wf)) = weighted {
-                // one output, finite idf, the weights seen first: one table per hit, and the
-                // finiteness flag stays 0 (every idf is finite)
-                let mut d = 0.0f64;
-                let ahead = |c: u32| prefetch(wf.as_ptr().wrapping_add(c as usize));
-                self.count(text, s, ahead, |col, prev| {
-                    let [a, f2] = wf[col as usize];
-                    d += a;
-                    sq += (2 * prev + 1) as f64 * f2;
-                });
-                dot[0] = d;
-            } else if k == 1 {
+                if *at == w.as_ptr() as usize {
+                    // one output, finite idf, the weights seen first: one record per occurrence,
+                    // and the finiteness flag stays 0 (every idf is finite)
+                    let TextScratch { scores, scanner, .. } = s;
+                    let scores = scores.get_or_insert_with(|| template.clone());
+                    acc[0] += scores.score(scanner.columns(&self.table, text));
+                    return;
+                }
+            }
+            if k == 1 {
                 // one output: the dot product stays in a register
                 let mut d = 0.0f64;
-                self.count(
-                    text,
-                    s,
-                    |_| {},
-                    |col, prev| {
-                        let f = idf.map_or(1.0, |v| v[col as usize]);
-                        d += w[col as usize] * f;
-                        sq += (2 * prev + 1) as f64 * f * f;
-                        z += f * 0.0;
-                    },
-                );
+                self.count(text, s, |_, col, prev| {
+                    let f = idf.map_or(1.0, |v| v[col as usize]);
+                    d += w[col as usize] * f;
+                    sq += (2 * prev + 1) as f64 * f * f;
+                    z += f * 0.0;
+                });
                 dot[0] = d;
             } else {
-                self.count(
-                    text,
-                    s,
-                    |_| {},
-                    |col, prev| {
-                        let f = idf.map_or(1.0, |v| v[col as usize]);
-                        let row = &w[col as usize * k..(col as usize + 1) * k];
-                        for (d, &wo) in dot.iter_mut().zip(row) {
-                            *d += wo * f;
-                        }
-                        sq += (2 * prev + 1) as f64 * f * f;
-                        z += f * 0.0;
-                    },
-                );
+                self.count(text, s, |_, col, prev| {
+                    let f = idf.map_or(1.0, |v| v[col as usize]);
+                    let row = &w[col as usize * k..(col as usize + 1) * k];
+                    for (d, &wo) in dot.iter_mut().zip(row) {
+                        *d += wo * f;
+                    }
+                    sq += (2 * prev + 1) as f64 * f * f;
+                    z += f * 0.0;
+                });
             }
             let norm = if self.norm == Some(Norm::L2) && sq != 0.0 { sq.sqrt() } else { 1.0 };
             for (a, d) in acc.iter_mut().zip(&dot[..k]) {
@@ -177,21 +164,16 @@ impl TextKernel {
         }
         let mut touched = std::mem::take(&mut s.touched);
         touched.clear();
-        self.count(
-            text,
-            s,
-            |_| {},
-            |col, before| {
-                if before == 0 {
-                    touched.push(col);
-                }
-            },
-        );
+        self.count(text, s, |id, _, before| {
+            if before == 0 {
+                touched.push(id);
+            }
+        });
         let TextScratch { counts, vals, .. } = s;
         vals.clear();
         let mut sum = 0.0;
-        for &col in touched.iter() {
-            let c = counts.get(col);
+        for &id in touched.iter() {
+            let (c, col) = (counts.get(id), self.table.column(id));
             let mut v = if self.binary { 1.0 } else { c as f64 };
             if self.sublinear {
                 v = v.ln() + 1.0;
@@ -209,7 +191,8 @@ impl TextKernel {
         if self.norm == Some(Norm::L2) {
             sum = sum.sqrt();
         }
-        for (&col, &v) in touched.iter().zip(vals.iter()) {
+        for (&id, &v) in touched.iter().zip(vals.iter()) {
+            let col = self.table.column(id);
             let v = if self.norm.is_some() && sum != 0.0 { v / sum } else { v };
             let row = &w[col as usize * k..(col as usize + 1) * k];
             for (a, &wo) in acc.iter_mut().zip(row) {
@@ -221,7 +204,7 @@ impl TextKernel {
     }
 }
 
-/// How many occurrences ahead the scoring loop prefetches a column's weights and count.
+/// How many occurrences ahead the counting loop prefetches a count.
 const AHEAD: usize = 8;
 
 /// Most model outputs the one-pass scoring keeps on the stack (the JIT compiles linear models of
@@ -231,6 +214,9 @@ const MAX_OUTPUTS: usize = crate::models::MAX_LINEAR_OUTPUTS;
 /// One thread's reused buffers for one text kernel.
 #[derive(Debug)]
 pub(crate) struct TextScratch {
+    /// This thread's copy of the kernel's one-pass scores (made on its first call).
+    scores: Option<OccurrenceScores>,
+    /// Counts by id.
     counts: ColumnCounts,
     touched: Vec<u32>,
     vals: Vec<f64>,

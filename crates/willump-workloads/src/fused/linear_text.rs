@@ -2,15 +2,14 @@
 //! canonical hand-fused text scorer (the workloads harness's `hand_fused` row and the compiler's
 //! `jit_text` bench both measure this one).
 //!
-//! Per row and block, the runtime's [`TermScanner`] reports the vocabulary column of every term
+//! Per row and block, the runtime's [`TermScanner`] reports the vocabulary id of every term
 //! occurrence (ASCII text scanned in place with packed 8-byte keys and prefetched lookups in a
-//! [`PackedVocabulary`]; anything else by the eager analyzer), and the occurrence goes straight
-//! into the score. For plain term frequencies with an L2 norm (or none) the block is linear in
-//! the counts: occurrence number `k` (from 1) of column `j` adds `w_j * idf_j` to the block's dot
-//! product and `(2k - 1) * idf_j^2` to its squared norm (the square grows from `(k-1)^2` to
-//! `k^2`), so the block's contribution `dot / sqrt(norm2)` needs no second pass and no list of
-//! touched columns; counts reset per row by a generation stamp ([`ColumnCounts`]). Binary,
-//! sublinear or L1-normalized blocks count first, then walk the touched columns once.
+//! [`PackedVocabulary`] whose ids put the most frequent terms first; anything else by the eager
+//! analyzer), and the occurrence goes straight into the score. For plain term frequencies with an
+//! L2 norm (or none) the block is linear in the counts and scored per occurrence by the runtime's
+//! [`OccurrenceScores`] (one 32-byte record per term: `w * idf`, `idf^2` and this thread's
+//! count), with no second pass and no list of touched terms. Binary, sublinear or L1-normalized
+//! blocks count first ([`ColumnCounts`]), then walk the touched terms once.
 //!
 //! Floating-point order: sums run in the order terms are found, not in column order as the eager
 //! vectorizer's, so probabilities agree with the eager pipeline to rounding (tested to 1e-12
@@ -19,25 +18,23 @@
 use willump::ir::params::text::{AnalyzerParams, Norm};
 use willump::ops::{CountVectorizer, TfidfVectorizer};
 use willump::runtime::models::LogisticRegression;
-use willump::runtime::ops::text::{ColumnCounts, PackedVocabulary, TermScanner, lowercase_into, prefetch};
+use willump::runtime::ops::text::{ColumnCounts, OccurrenceScores, PackedVocabulary, TermScanner, lowercase_into};
 use willump::runtime::value::{StringColumn, Value};
 
 use super::{Pool, sigmoid};
 use crate::{Error, Result, Scorer, input_column};
 
-/// How many occurrences ahead the scoring loop prefetches a column's weights and count.
-const AHEAD: usize = 8;
-
 /// One block of model-input columns computed from the text.
 #[derive(Debug, Clone)]
 pub struct TextBlock {
     analysis: AnalyzerParams,
+    /// Ids by document frequency (TF-IDF) or columns (counts).
     vocabulary: PackedVocabulary,
-    /// Per column: the model's weight times the idf (1 without idf), and the idf squared.
-    weighted: Vec<[f64; 2]>,
-    /// The model's weight of each column.
+    /// The one-pass scores (plain tf, L2 norm or none), to be copied per thread.
+    scores: Option<OccurrenceScores>,
+    /// The model's weight of each id.
     weight: Vec<f64>,
-    /// The idf of each column (`None`: plain counts).
+    /// The idf of each id (`None`: plain counts).
     idf: Option<Vec<f64>>,
     norm: Option<Norm>,
     binary: bool,
@@ -49,40 +46,44 @@ impl TextBlock {
     pub fn tfidf(v: &TfidfVectorizer, weights: &[f64]) -> Result<TextBlock> {
         let p = v.params();
         Self::check_width("TextBlock::tfidf", v.vocabulary().len(), weights.len())?;
-        let mut b = Self::build(&p.count.analysis, v.vocabulary(), weights, v.idf().map(<[f64]>::to_vec));
-        (b.norm, b.binary, b.sublinear_tf) = (p.norm, p.count.binary, p.sublinear_tf);
-        Ok(b)
+        Self::build(&p.count.analysis, v.vocabulary(), weights, v.idf(), p.norm, p.count.binary, p.sublinear_tf)
     }
 
     /// The block of a fitted count vectorizer, with the model weights of its columns.
     pub fn count(v: &CountVectorizer, weights: &[f64]) -> Result<TextBlock> {
         let p = v.params();
         Self::check_width("TextBlock::count", v.vocabulary().len(), weights.len())?;
-        let mut b = Self::build(&p.analysis, v.vocabulary(), weights, None);
-        b.binary = p.binary;
-        Ok(b)
+        Self::build(&p.analysis, v.vocabulary(), weights, None, None, p.binary, false)
     }
 
     fn build(
         analysis: &AnalyzerParams,
         vocabulary: &willump::runtime::ops::text::Vocabulary,
         weights: &[f64],
-        idf: Option<Vec<f64>>,
-    ) -> TextBlock {
-        let weighted = match &idf {
-            Some(idf) => weights.iter().zip(idf).map(|(w, f)| [w * f, f * f]).collect(),
-            None => weights.iter().map(|&w| [w, 1.0]).collect(),
+        idf: Option<&[f64]>,
+        norm: Option<Norm>,
+        binary: bool,
+        sublinear_tf: bool,
+    ) -> Result<TextBlock> {
+        let op = "TextBlock";
+        let vocabulary =
+            PackedVocabulary::by_frequency(vocabulary, idf, 64).map_err(|e| Error::invalid(op, "idf", e))?;
+        let one_pass = !binary && !sublinear_tf && norm != Some(Norm::L1);
+        let scores = match one_pass {
+            true => Some(OccurrenceScores::new(vocabulary.columns(), weights, idf, norm == Some(Norm::L2))?),
+            false => None,
         };
-        TextBlock {
+        let by_id = |v: &[f64]| vocabulary.columns().iter().map(|&c| v[c as usize]).collect::<Vec<f64>>();
+        Ok(TextBlock {
             analysis: analysis.clone(),
-            vocabulary: PackedVocabulary::new(vocabulary),
-            weighted,
-            weight: weights.to_vec(),
-            idf,
-            norm: None,
-            binary: false,
-            sublinear_tf: false,
-        }
+            scores,
+            weight: by_id(weights),
+            idf: idf.map(by_id),
+            vocabulary,
+            norm,
+            binary,
+            sublinear_tf,
+        })
     }
 
     fn check_width(op: &str, vocab: usize, weights: usize) -> Result<()> {
@@ -97,32 +98,21 @@ impl TextBlock {
         self.weight.len()
     }
 
-    /// Whether the block is scored in one pass (plain tf, L2 norm or none).
-    fn one_pass(&self) -> bool {
-        !self.binary && !self.sublinear_tf && self.norm != Some(Norm::L1)
-    }
-
-    /// The block's contribution to the score of `doc`.
+    /// The block's contribution to the score of `doc`; `scores` is this thread's copy of
+    /// `self.scores` (when the block has them).
     #[inline]
-    fn score(&self, doc: &str, scanner: &mut TermScanner, counts: &mut ColumnCounts, touched: &mut Vec<u32>) -> f64 {
-        counts.next_document();
-        if self.one_pass() {
-            let (mut dot, mut norm2) = (0.0, 0.0);
-            let weighted = &self.weighted[..];
-            let cols = scanner.columns(&self.vocabulary, doc);
-            for (j, &c) in cols.iter().enumerate() {
-                // the columns are known ahead: start loading a later one's data now
-                if let Some(&a) = cols.get(j + AHEAD) {
-                    prefetch(weighted.as_ptr().wrapping_add(a as usize));
-                    counts.prefetch(a);
-                }
-                let before = counts.bump(c);
-                let [wf, f2] = weighted[c as usize];
-                dot += wf;
-                norm2 += (2 * before + 1) as f64 * f2;
-            }
-            return if self.norm == Some(Norm::L2) && norm2 > 0.0 { dot / norm2.sqrt() } else { dot };
+    fn score(
+        &self,
+        doc: &str,
+        scanner: &mut TermScanner,
+        scores: &mut Option<OccurrenceScores>,
+        counts: &mut ColumnCounts,
+        touched: &mut Vec<u32>,
+    ) -> f64 {
+        if let Some(scores) = scores {
+            return scores.score(scanner.columns(&self.vocabulary, doc));
         }
+        counts.next_document();
         touched.clear();
         for &c in scanner.columns(&self.vocabulary, doc) {
             if counts.bump(c) == 0 {
@@ -159,6 +149,7 @@ impl TextBlock {
 pub struct TextScratch {
     lower: String,
     scanners: Vec<TermScanner>,
+    scores: Vec<Option<OccurrenceScores>>,
     counts: Vec<ColumnCounts>,
     touched: Vec<u32>,
 }
@@ -216,7 +207,13 @@ impl LinearTextScorer {
                 .iter()
                 .map(|b| TermScanner::new(&b.analysis).expect("parameters checked in LinearTextScorer::new"))
                 .collect(),
-            counts: self.blocks.iter().map(|b| ColumnCounts::new(b.width())).collect(),
+            scores: self.blocks.iter().map(|b| b.scores.clone()).collect(),
+            // one-pass blocks count in their scores
+            counts: self
+                .blocks
+                .iter()
+                .map(|b| ColumnCounts::new(if b.scores.is_some() { 0 } else { b.width() }))
+                .collect(),
             touched: Vec::new(),
         }
     }
@@ -226,7 +223,7 @@ impl LinearTextScorer {
     fn log_odds(&self, doc: Option<&str>, s: &mut TextScratch) -> f64 {
         let mut score = self.intercept;
         let Some(doc) = doc else { return score };
-        let TextScratch { lower, scanners, counts, touched } = s;
+        let TextScratch { lower, scanners, scores, counts, touched } = s;
         // Blocks that lowercase do it while scanning (ASCII) or in the eager analyzer: lowercasing
         // first is only needed for non-ASCII rows (Python's `lower` first, then the block's own,
         // exactly as the pipeline) or for blocks that keep case.
@@ -238,7 +235,7 @@ impl LinearTextScorer {
             doc
         };
         for (k, b) in self.blocks.iter().enumerate() {
-            score += b.score(text, &mut scanners[k], &mut counts[k], touched);
+            score += b.score(text, &mut scanners[k], &mut scores[k], &mut counts[k], touched);
         }
         score
     }

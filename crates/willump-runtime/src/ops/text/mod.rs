@@ -6,8 +6,10 @@
 //! - [`tokenize`] / [`TokenColumn`]: the default `token_pattern` `(?u)\b\w\w+\b`.
 //! - [`ngrams`]: `char`, `char_wb` and word n-grams; [`TermAnalyzer`] puts the steps together.
 //! - [`CountVectorizer`], [`TfidfVectorizer`], [`HashingVectorizer`]: documents to CSR matrices.
-//! - [`PackedVocabulary`] + [`TermScanner`]: a document's vocabulary columns for the fused
-//!   scorers (the compiled text kernel, the hand-fused scorers), the same terms by a faster path.
+//! - [`PackedVocabulary`] + [`TermScanner`]: a document's vocabulary terms for the fused
+//!   scorers (the compiled text kernel, the hand-fused scorers), the same terms by a faster path;
+//!   [`OccurrenceScores`]: a plain-tf block's contribution to a linear output, one cache line per
+//!   occurrence.
 //!
 //! Not supported (scikit-learn options outside this project's needs): stop words, accent
 //! stripping, custom token patterns, preprocessors and analyzers, `input='file'`, and
@@ -27,6 +29,7 @@ mod lowercase;
 mod murmur3;
 pub mod ngrams;
 mod normalize;
+mod occurrence_scores;
 mod packed_vocab;
 #[rustfmt::skip]
 mod py_unicode;
@@ -45,6 +48,7 @@ pub use hashing::HashingVectorizer;
 pub use lowercase::{lowercase, lowercase_into};
 pub use murmur3::{murmur3_x86_32, sklearn_column};
 pub use normalize::normalize_row;
+pub use occurrence_scores::OccurrenceScores;
 pub use packed_vocab::{PackedVocabulary, pack_short, prefetch, short_key};
 /// The Unicode version of the character tables (Python 3.11's `unicodedata.unidata_version`).
 pub use py_unicode::UNICODE_VERSION as PYTHON_UNICODE_VERSION;

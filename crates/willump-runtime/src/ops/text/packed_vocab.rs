@@ -5,15 +5,26 @@
 //! Every term has a 64-bit key: a term of at most 7 bytes is its own key (its bytes little-endian,
 //! its length in the top byte), so the scanner builds keys straight from an unaligned load of the
 //! document and a hit is one compare; a longer term's key is a hash of its bytes with the top
-//! byte `0xFF` (never a short key), confirmed by comparing the bytes. The table is open
-//! addressing with linear probing over 16-byte slots (key and column: a probe, and its prefetch,
-//! touch one cache line), kept at most ~40% full; a 50,000-term vocabulary takes 2 MiB. The home
-//! slot is the top bits of a 64x64->128-bit multiply of the key, folded. Hashes are not
-//! randomized: crafted inputs can slow lookups down, never change answers.
+//! byte `0xFF` (never a short key), confirmed by comparing the bytes.
 //!
-//! Also tried on the text task: 8-byte slots (a 32-bit fingerprint and the column, confirmed
-//! against a per-column key array) at ~20% and ~40% load. On the loaded machine the differences
-//! stayed within the run-to-run noise (about 20%), so the simpler layout stayed (BENCHMARKS.md).
+//! Two open-addressing tables with linear probing hold the terms:
+//! - terms of at most 5 bytes (all of a char 2-5-gram vocabulary on ASCII text, the short words)
+//!   in 8-byte slots: the term's bytes (40 bits), its length (3 bits) and its id (21 bits) in
+//!   one word, so a hit is one load and one compare, and a 50,000-term vocabulary takes 1 MiB at
+//!   ~38% load (the previous 16-byte slots took 2 MiB, more than the text task's other data can
+//!   share with in a 2 MiB L2);
+//! - every other term (and every term when there are more than 2^21) in 16-byte slots (key, id).
+//!
+//! Ids are the terms' columns ([`PackedVocabulary::new`]) or their places in an order the
+//! scorer chooses ([`PackedVocabulary::ranked`]: most frequent terms first, so that the per-id
+//! data a scorer reads is dense where the hits are). The home slot is the top bits of a
+//! 64x64->128-bit multiply of the key, folded. Hashes are not randomized: crafted inputs can
+//! slow lookups down, never change answers.
+//!
+//! Also tried on the text task (BENCHMARKS.md): 8-byte fingerprint slots confirmed against a
+//! per-column key array (two loads per hit: no gain); a small "hot" table of the 2,048 or 4,096
+//! most frequent terms probed before the rest (1.5-2x slower: the extra pass and its
+//! unpredictable branch cost more than the misses it saves).
 
 use super::vocabulary::Vocabulary;
 
@@ -25,9 +36,6 @@ const MUL: u64 = 0x9E37_79B9_7F4A_7C15;
 /// Mixing constants of the long-term hash.
 const K0: u64 = 0xD6E8_FEB8_6659_FD93;
 const K1: u64 = 0xA076_1D64_78BD_642F;
-
-/// How many keys ahead [`PackedVocabulary::probe_all`] prefetches slots.
-const LOOKAHEAD: usize = 16;
 
 /// A term of at most 7 bytes packed into its key.
 #[inline(always)]
@@ -81,33 +89,89 @@ pub(crate) fn hash_key(key: u64) -> u64 {
     fold_mul(key, MUL)
 }
 
-/// One table slot: a key and its column, 16 bytes aligned, so that a probe (and its prefetch)
-/// touches one cache line.
+/// One slot of the 16-byte table: a key and its term's id, 16 bytes aligned, so that a probe
+/// (and its prefetch) touches one cache line.
 #[derive(Debug, Clone, Copy)]
 #[repr(C, align(16))]
 struct Slot {
     key: u64,
-    col: u32,
+    id: u32,
 }
 
-/// A vocabulary (term `i` is column `i`) laid out for fast lookups; see the module docs.
-#[derive(Debug, Clone)]
-pub struct PackedVocabulary {
-    slots: Box<[Slot]>,
-    /// `slots.len() - 1` (a power of two minus one).
+/// Longest term (bytes) the compact table holds.
+const COMPACT_BYTES: u64 = 5;
+/// Bits of a compact slot that hold the term (its bytes, then its length).
+const COMPACT_KEY_BITS: u32 = 43;
+const COMPACT_KEY_MASK: u64 = (1 << COMPACT_KEY_BITS) - 1;
+/// Most ids the compact table can hold.
+const COMPACT_IDS: usize = 1 << (64 - COMPACT_KEY_BITS);
+/// The byte mask of a compact term.
+const LOW40: u64 = (1 << 40) - 1;
+
+/// The compact form of the short key `key` of a term of at most 5 bytes: its bytes, then its
+/// length at bit 40 (a short key has its length at bit 56).
+#[inline(always)]
+fn compact_key(key: u64) -> u64 {
+    (key & LOW40) | (key >> 56) << 40
+}
+
+/// The hash of a compact key (one multiply: its top bits mix every key bit).
+#[inline(always)]
+fn compact_hash(ck: u64) -> u64 {
+    ck.wrapping_mul(MUL)
+}
+
+/// Flags a home slot of the 16-byte table in [`PackedVocabulary::probe_all`]'s scratch.
+const WIDE: u32 = 1 << 31;
+
+/// Home-slot arithmetic shared by both tables (power-of-two sizes).
+#[derive(Debug, Clone, Copy)]
+struct Homes {
+    /// `size - 1`.
     mask: usize,
-    /// `64 - log2(slots.len())`: the home slot of a hash is its top bits.
+    /// `64 - log2(size)`: the home slot of a hash is its top bits.
     shift: u32,
     /// Cuts the home slot (all ones unless a test forces collisions).
     home_mask: usize,
-    /// Terms of 8 bytes or more, back to back; `long_at[col]..long_at[col + 1]` is column `col`'s
+}
+
+impl Homes {
+    fn new(size: usize, home_bits: u32) -> Homes {
+        Homes {
+            mask: size - 1,
+            shift: 64 - size.trailing_zeros(),
+            home_mask: if home_bits >= 63 { usize::MAX } else { (1usize << home_bits) - 1 },
+        }
+    }
+
+    /// The home slot of hash `h` (always `< size`).
+    #[inline(always)]
+    fn home(&self, h: u64) -> usize {
+        (h >> self.shift) as usize & self.home_mask
+    }
+}
+
+/// A vocabulary laid out for fast lookups (see the module docs). Each term has an id: its
+/// column by default ([`new`](Self::new)), or its place in a given order
+/// ([`ranked`](Self::ranked)), so that the data a scorer keeps per id can be ordered the same way.
+#[derive(Debug, Clone)]
+pub struct PackedVocabulary {
+    /// Terms of at most 5 bytes: `compact_key | id << 43`, or [`EMPTY`].
+    compact: Box<[u64]>,
+    compact_homes: Homes,
+    /// Every other term.
+    slots: Box<[Slot]>,
+    homes: Homes,
+    /// Terms of 8 bytes or more, back to back; `long_at[id]..long_at[id + 1]` is id `id`'s
     /// text (empty for short terms).
     arena: Vec<u8>,
     long_at: Vec<u32>,
+    /// The vocabulary column of each id.
+    columns: Vec<u32>,
 }
 
 impl PackedVocabulary {
-    /// The packed form of `vocab`.
+    /// The packed form of `vocab`; each term's id is its column.
     pub fn new(vocab: &Vocabulary) -> PackedVocabulary {
         Self::with_home_bits(vocab, 64)
     }
@@ -115,25 +179,77 @@ impl PackedVocabulary {
     /// The packed form of `vocab` with home slots cut to their low `bits` bits (every term then
     /// starts probing in one of `2^bits` slots): for tests that force long probe chains.
     pub fn with_home_bits(vocab: &Vocabulary, bits: u32) -> PackedVocabulary {
-        let n = vocab.len();
-        let size = (n * 5 / 2).next_power_of_two().max(16);
+        let order: Vec<u32> = (0..vocab.len() as u32).collect();
+        Self::build(vocab, &order, bits)
+    }
+
+    /// The packed form of `vocab` with ids in the order `order` (`order[id]` is a column; every
+    /// column once), home slots cut as in [`with_home_bits`](Self::with_home_bits) (64: not
+    /// cut). With the most frequent terms first, a scorer's per-id data of the terms most hits
+    /// land on sits in few cache lines. Errors when `order` is not a permutation of the columns.
+    pub fn ranked(vocab: &Vocabulary, order: &[u32], bits: u32) -> Result<PackedVocabulary, String> {
+        if order.len() != vocab.len() {
+            return Err(format!("an order of {} ids for {} columns", order.len(), vocab.len()));
+        }
+        let mut seen = vec![false; vocab.len()];
+        for &c in order {
+            match seen.get_mut(c as usize) {
+                Some(s) if !*s => *s = true,
+                _ => return Err(format!("column {c} is out of range or repeated in the order")),
+            }
+        }
+        Ok(Self::build(vocab, order, bits))
+    }
+
+    /// The packed form of a TF-IDF vocabulary with ids by document frequency, most frequent
+    /// first (by `idf` ascending, ties by column; with `idf` `None` ids are columns), home slots
+    /// cut as in [`with_home_bits`](Self::with_home_bits). Errors when `idf` does not have one
+    /// value per column.
+    pub fn by_frequency(vocab: &Vocabulary, idf: Option<&[f64]>, bits: u32) -> Result<PackedVocabulary, String> {
+        let mut order: Vec<u32> = (0..vocab.len() as u32).collect();
+        if let Some(idf) = idf {
+            if idf.len() != vocab.len() {
+                return Err(format!("{} idf values for {} columns", idf.len(), vocab.len()));
+            }
+            order.sort_by(|&a, &b| idf[a as usize].total_cmp(&idf[b as usize]).then(a.cmp(&b)));
+        }
+        Self::ranked(vocab, &order, bits)
+    }
+
+    fn build(vocab: &Vocabulary, order: &[u32], bits: u32) -> PackedVocabulary {
+        let n = order.len();
+        let terms: Vec<&[u8]> =
+            order.iter().map(|&c| vocab.term(c as usize).expect("a column of the vocabulary").as_bytes()).collect();
+        let fits_compact = n <= COMPACT_IDS;
+        let compact_n = if fits_compact { terms.iter().filter(|t| t.len() as u64 <= COMPACT_BYTES).count() } else { 0 };
+        let size = |n: usize| (n * 5 / 2).next_power_of_two().max(16);
+        let (compact_size, wide_size) = (size(compact_n), size(n - compact_n));
         let mut t = PackedVocabulary {
-            slots: vec![Slot { key: EMPTY, col: 0 }; size].into_boxed_slice(),
-            mask: size - 1,
-            shift: 64 - size.trailing_zeros(),
-            home_mask: if bits >= 63 { usize::MAX } else { (1usize << bits) - 1 },
+            compact: vec![EMPTY; compact_size].into_boxed_slice(),
+            compact_homes: Homes::new(compact_size, bits),
+            slots: vec![Slot { key: EMPTY, id: 0 }; wide_size].into_boxed_slice(),
+            homes: Homes::new(wide_size, bits),
             arena: Vec::new(),
             long_at: Vec::with_capacity(n + 1),
+            columns: order.to_vec(),
         };
         t.long_at.push(0);
-        for (col, term) in vocab.terms().enumerate() {
-            let b = term.as_bytes();
+        for (id, b) in terms.iter().enumerate() {
             let key = key_of(b);
-            let mut i = t.home(hash_key(key));
-            while t.slots[i].key != EMPTY {
-                i = (i + 1) & t.mask;
+            if fits_compact && b.len() as u64 <= COMPACT_BYTES {
+                let ck = compact_key(key);
+                let mut i = t.compact_homes.home(compact_hash(ck));
+                while t.compact[i] != EMPTY {
+                    i = (i + 1) & t.compact_homes.mask;
+                }
+                t.compact[i] = ck | (id as u64) << COMPACT_KEY_BITS;
+            } else {
+                let mut i = t.homes.home(hash_key(key));
+                while t.slots[i].key != EMPTY {
+                    i = (i + 1) & t.homes.mask;
+                }
+                t.slots[i] = Slot { key, id: id as u32 };
             }
-            t.slots[i] = Slot { key, col: col as u32 };
             if b.len() > 7 {
                 t.arena.extend_from_slice(b);
             }
@@ -152,91 +268,141 @@ impl PackedVocabulary {
         self.len() == 0
     }
 
+    /// The vocabulary column of id `id` (`id < len()`).
+    #[inline]
+    pub fn column(&self, id: u32) -> u32 {
+        self.columns[id as usize]
+    }
+
+    /// The vocabulary column of each id, in id order.
+    pub fn columns(&self) -> &[u32] {
+        &self.columns
+    }
+
     /// Bytes held by the tables.
     pub fn bytes(&self) -> usize {
-        self.slots.len() * 16 + self.arena.len() + self.long_at.len() * 4
+        self.compact.len() * 8
+            + self.slots.len() * 16
+            + self.arena.len()
+            + (self.long_at.len() + self.columns.len()) * 4
     }
 
-    /// The home slot of hash `h`.
+    /// Whether the short key `key` goes to the compact table (its term has at most 5 bytes and
+    /// the vocabulary fits it).
     #[inline(always)]
-    pub(crate) fn home(&self, h: u64) -> usize {
-        (h >> self.shift) as usize & self.home_mask
+    fn is_compact(&self, key: u64) -> bool {
+        key >> 56 <= COMPACT_BYTES && self.columns.len() <= COMPACT_IDS
     }
 
-    /// Asks the CPU to start loading the home slot of hash `h`, so that a probe a few terms later
-    /// does not wait for memory.
-    #[inline(always)]
-    pub(crate) fn prefetch(&self, h: u64) {
-        prefetch(self.slots.as_ptr().wrapping_add(self.home(h)));
-    }
-
-    /// The column of the term with key `key`, if present, confirming a long key's bytes `term`
+    /// The id of the term with key `key`, if present, confirming a long key's bytes `term`
     /// (ignored for short keys).
     #[inline(always)]
     fn find(&self, key: u64, term: &[u8]) -> Option<u32> {
-        let mut i = self.home(hash_key(key));
+        if self.is_compact(key) {
+            let (id, hit) = self.probe_compact(compact_key(key));
+            return hit.then_some(id);
+        }
+        let mut i = self.homes.home(hash_key(key));
         loop {
             let s = self.slots[i];
             if s.key == EMPTY {
                 return None;
             }
-            if s.key == key && (key >> 56 != 0xFF || self.long_term(s.col) == term) {
-                return Some(s.col);
+            if s.key == key && (key >> 56 != 0xFF || self.long_term(s.id) == term) {
+                return Some(s.id);
             }
-            i = (i + 1) & self.mask;
+            i = (i + 1) & self.homes.mask;
         }
     }
 
-    /// Column `col`'s bytes if it is a long term (empty otherwise).
-    fn long_term(&self, col: u32) -> &[u8] {
-        &self.arena[self.long_at[col as usize] as usize..self.long_at[col as usize + 1] as usize]
+    /// Probes the compact table for `ck`: the id found and whether it is a hit. Branch light: a
+    /// probe whose first slot is empty or holds the key takes no unpredictable branch.
+    #[inline(always)]
+    fn probe_compact(&self, ck: u64) -> (u32, bool) {
+        self.probe_compact_at(ck, self.compact_homes.home(compact_hash(ck)))
     }
 
-    /// Looks up the short keys `keys`, appending the columns found, in order, to `hits`. The
-    /// slot of the key [`LOOKAHEAD`] places later is prefetched before each probe, so cache
-    /// misses overlap. Branch light: a probe whose first slot is empty or holds the key takes no
-    /// unpredictable branch.
+    /// [`probe_compact`](Self::probe_compact) from home slot `i` (`< compact.len()`).
+    #[inline(always)]
+    fn probe_compact_at(&self, ck: u64, mut i: usize) -> (u32, bool) {
+        // SAFETY: `i` is a home slot (`< compact.len()`) or masked by `compact.len() - 1`.
+        unsafe {
+            let mut s = *self.compact.get_unchecked(i);
+            while s & COMPACT_KEY_MASK != ck && s != EMPTY {
+                i = (i + 1) & self.compact_homes.mask;
+                s = *self.compact.get_unchecked(i);
+            }
+            ((s >> COMPACT_KEY_BITS) as u32, s & COMPACT_KEY_MASK == ck)
+        }
+    }
+
+    /// Probes the 16-byte table for the short key `key` from home slot `i` (`< slots.len()`), as
+    /// [`probe_compact`](Self::probe_compact).
+    #[inline(always)]
+    fn probe_wide_at(&self, key: u64, mut i: usize) -> (u32, bool) {
+        // SAFETY: `i` is a home slot (`< slots.len()`) or masked by `slots.len() - 1`.
+        unsafe {
+            let mut s = *self.slots.get_unchecked(i);
+            while s.key != key && s.key != EMPTY {
+                i = (i + 1) & self.homes.mask;
+                s = *self.slots.get_unchecked(i);
+            }
+            (s.id, s.key == key)
+        }
+    }
+
+    /// Id `id`'s bytes if it is a long term (empty otherwise).
+    fn long_term(&self, id: u32) -> &[u8] {
+        &self.arena[self.long_at[id as usize] as usize..self.long_at[id as usize + 1] as usize]
+    }
+
+    /// Looks up the short keys `keys`, appending the ids found, in order, to `hits`; `homes` is
+    /// scratch. Two passes: the first computes every key's home slot and asks the CPU to start
+    /// loading it (independent iterations: the cache misses of a whole document overlap, as many
+    /// at once as the core can track); the second probes, mostly from cache.
     #[inline]
-    pub(crate) fn probe_all(&self, keys: &[u64], hits: &mut Vec<u32>) {
-        let (slots, mask) = (&self.slots[..], self.mask);
+    pub(crate) fn probe_all(&self, keys: &[u64], homes: &mut Vec<u32>, hits: &mut Vec<u32>) {
         let n = keys.len();
+        homes.clear();
+        homes.reserve(n);
+        let compact_ok = self.columns.len() <= COMPACT_IDS;
+        for &key in keys {
+            let home = if key >> 56 <= COMPACT_BYTES && compact_ok {
+                let i = self.compact_homes.home(compact_hash(compact_key(key)));
+                prefetch(self.compact.as_ptr().wrapping_add(i));
+                i as u32
+            } else {
+                let i = self.homes.home(hash_key(key));
+                prefetch(self.slots.as_ptr().wrapping_add(i));
+                i as u32 | WIDE
+            };
+            homes.push(home);
+        }
         hits.reserve(n);
         let at = hits.len();
         let out = &mut hits.spare_capacity_mut()[..n];
-        for &k in keys.iter().take(LOOKAHEAD) {
-            self.prefetch(hash_key(k));
-        }
         let mut found = 0;
-        for j in 0..n {
-            if let Some(&k) = keys.get(j + LOOKAHEAD) {
-                self.prefetch(hash_key(k));
-            }
-            let key = keys[j];
-            let mut i = self.home(hash_key(key));
-            // SAFETY: `i` is a home slot (`< slots.len()`: the shift leaves log2(len) bits) or
-            // masked by `mask = slots.len() - 1`; `found <= j < out.len()`.
-            let hit = unsafe {
-                let mut s = *slots.get_unchecked(i);
-                while s.key != key && s.key != EMPTY {
-                    i = (i + 1) & mask;
-                    s = *slots.get_unchecked(i);
-                }
-                out.get_unchecked_mut(found).write(s.col);
-                s.key == key
+        for (&key, &home) in keys.iter().zip(homes.iter()) {
+            let (id, hit) = if home & WIDE == 0 {
+                self.probe_compact_at(compact_key(key), home as usize)
+            } else {
+                self.probe_wide_at(key, (home & !WIDE) as usize)
             };
+            // SAFETY: `found` is at most the number of keys seen before this one, `< out.len()`.
+            unsafe { out.get_unchecked_mut(found).write(id) };
             found += hit as usize;
         }
         // SAFETY: the loop initialized the first `found` spare elements.
         unsafe { hits.set_len(at + found) };
     }
 
-    /// The column of the short term packed in `key`.
+    /// The id of the short term packed in `key`.
     #[inline]
     pub fn get_short(&self, key: u64) -> Option<u32> {
         self.find(key, &[])
     }
 
-    /// The column of `term`, if it is in the vocabulary.
+    /// The id of `term`, if it is in the vocabulary.
     #[inline]
     pub fn get(&self, term: &[u8]) -> Option<u32> {
         self.find(key_of(term), term)
@@ -292,12 +458,53 @@ mod tests {
     }
 
     #[test]
+    fn ranked_ids_follow_the_order_in_both_tables() {
+        // 1- to 5-byte terms go to the compact table, longer ones to the 16-byte table
+        let terms = ["a", "bb", "ccc", "dddd", "eeeee", "ffffff", "ggggggg", "hhhhhhhh", "é", "éé", "日本"];
+        let v = vocab(&terms);
+        let order: Vec<u32> = (0..terms.len() as u32).rev().collect();
+        for bits in [64, 1, 0] {
+            let p = PackedVocabulary::ranked(&v, &order, bits).unwrap();
+            for (id, &col) in order.iter().enumerate() {
+                let t = terms[col as usize];
+                assert_eq!(p.get(t.as_bytes()), Some(id as u32), "{t}");
+                assert_eq!(p.column(id as u32), col);
+            }
+            let keys: Vec<u64> = terms.iter().filter(|t| t.len() <= 7).map(|t| pack_short(t.as_bytes())).collect();
+            let mut hits = Vec::new();
+            p.probe_all(&keys, &mut Vec::new(), &mut hits);
+            let want: Vec<u32> = terms
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.len() <= 7)
+                .map(|(c, _)| order.iter().position(|&o| o == c as u32).unwrap() as u32)
+                .collect();
+            assert_eq!(hits, want);
+            for miss in ["aa", "bbb", "eeeef", "ffffffg", "hhhhhhhhh", "", "è"] {
+                assert_eq!(p.get(miss.as_bytes()), None, "{miss}");
+            }
+        }
+        assert!(PackedVocabulary::ranked(&v, &order[1..], 64).is_err());
+        assert!(PackedVocabulary::ranked(&v, &[0; 11], 64).is_err());
+        assert!(PackedVocabulary::ranked(&v, &[99; 11], 64).is_err());
+    }
+
+    #[test]
+    fn by_frequency_puts_the_lowest_idf_first() {
+        let v = vocab(&["x", "y", "z"]);
+        let p = PackedVocabulary::by_frequency(&v, Some(&[2.0, 1.0, 2.0]), 64).unwrap();
+        assert_eq!(p.columns(), &[1, 0, 2]);
+        assert_eq!(PackedVocabulary::by_frequency(&v, None, 64).unwrap().columns(), &[0, 1, 2]);
+        assert!(PackedVocabulary::by_frequency(&v, Some(&[1.0]), 64).is_err());
+    }
+
+    #[test]
     fn empty_vocabulary_finds_nothing() {
         let p = PackedVocabulary::new(&vocab(&[]));
         assert!(p.is_empty());
         assert_eq!(p.get(b"ab"), None);
         let mut hits = Vec::new();
-        p.probe_all(&[pack_short(b"ab"), pack_short(b"")], &mut hits);
+        p.probe_all(&[pack_short(b"ab"), pack_short(b"")], &mut Vec::new(), &mut hits);
         assert!(hits.is_empty());
     }
 

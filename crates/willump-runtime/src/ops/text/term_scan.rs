@@ -32,6 +32,9 @@ pub struct TermScanner {
     hits: Vec<u32>,
     /// The current document's short keys, before lookup.
     keys: Vec<u64>,
+    /// Their home slots (scratch of [`PackedVocabulary::probe_all`]).
+    homes: Vec<u32>,
+
     /// A joined word n-gram or a padded `char_wb` word.
     join: Vec<u8>,
     /// Token spans into `buf` (word analyzer).
@@ -45,12 +48,13 @@ pub struct TermScanner {
 struct Batch<'v, 's> {
     vocab: &'v PackedVocabulary,
     keys: &'s mut Vec<u64>,
+    homes: &'s mut Vec<u32>,
 }
 
 impl<'v, 's> Batch<'v, 's> {
-    fn new(vocab: &'v PackedVocabulary, keys: &'s mut Vec<u64>) -> Self {
+    fn new(vocab: &'v PackedVocabulary, keys: &'s mut Vec<u64>, homes: &'s mut Vec<u32>) -> Self {
         keys.clear();
-        Batch { vocab, keys }
+        Batch { vocab, keys, homes }
     }
 
     /// Queues a short key.
@@ -62,7 +66,7 @@ impl<'v, 's> Batch<'v, 's> {
     /// Looks every queued key up, appending the columns found to `hits`.
     #[inline(always)]
     fn flush(&mut self, hits: &mut Vec<u32>) {
-        self.vocab.probe_all(self.keys, hits);
+        self.vocab.probe_all(self.keys, self.homes, hits);
         self.keys.clear();
     }
 }
@@ -80,6 +84,7 @@ impl TermScanner {
             buf: Vec::new(),
             hits: Vec::new(),
             keys: Vec::new(),
+            homes: Vec::new(),
             join: Vec::new(),
             tokens: Vec::new(),
             analyzer: TermAnalyzer::new(params)?,
@@ -108,7 +113,7 @@ impl TermScanner {
         if !text.is_ascii() {
             // the exact path; its short terms still go through the prefetched batch
             let terms = self.analyzer.analyze(text);
-            let mut batch = Batch::new(vocab, &mut self.keys);
+            let mut batch = Batch::new(vocab, &mut self.keys, &mut self.homes);
             for t in terms.iter() {
                 let t = t.as_bytes();
                 if t.len() <= 7 {
@@ -133,7 +138,7 @@ impl TermScanner {
     /// n-gram of bytes (code points, the text being ASCII).
     fn scan_char(&mut self, vocab: &PackedVocabulary, bytes: &[u8], hits: &mut Vec<u32>) {
         let lower = self.params.lowercase;
-        let TermScanner { buf, keys, .. } = self;
+        let TermScanner { buf, keys, homes, .. } = self;
         buf.clear();
         let mut i = 0;
         while i < bytes.len() {
@@ -154,7 +159,7 @@ impl TermScanner {
         let (min_n, max_n) = (self.params.ngram_range.min_n, self.params.ngram_range.max_n);
         let short_max = max_n.min(7);
         if min_n <= short_max {
-            let mut batch = Batch::new(vocab, keys);
+            let mut batch = Batch::new(vocab, keys, homes);
             for i in 0..len {
                 let w = read8(buf, i);
                 for n in min_n..=short_max.min(len - i) {
@@ -175,7 +180,7 @@ impl TermScanner {
     /// `word`: lowercase, tokens `\w\w+` (ASCII word bytes), then word n-grams joined by spaces.
     fn scan_word(&mut self, vocab: &PackedVocabulary, bytes: &[u8], hits: &mut Vec<u32>) {
         let lower = self.params.lowercase;
-        let TermScanner { buf, join, tokens, keys, .. } = self;
+        let TermScanner { buf, join, tokens, keys, homes, .. } = self;
         buf.clear();
         buf.extend(bytes.iter().map(|&b| if lower { b.to_ascii_lowercase() } else { b }));
         let len = buf.len();
@@ -197,7 +202,7 @@ impl TermScanner {
         }
         let (min_n, max_n) = (self.params.ngram_range.min_n, self.params.ngram_range.max_n);
         if min_n == 1 {
-            let mut batch = Batch::new(vocab, keys);
+            let mut batch = Batch::new(vocab, keys, homes);
             for &(s, e) in tokens.iter() {
                 let (s, e) = (s as usize, e as usize);
                 if e - s <= 7 {
@@ -230,9 +235,9 @@ impl TermScanner {
     fn scan_char_wb(&mut self, vocab: &PackedVocabulary, bytes: &[u8], hits: &mut Vec<u32>) {
         let lower = self.params.lowercase;
         let (min_n, max_n) = (self.params.ngram_range.min_n, self.params.ngram_range.max_n);
-        let TermScanner { join, keys, .. } = self;
+        let TermScanner { join, keys, homes, .. } = self;
         // n-grams of at most 7 bytes are looked up together at the end, the rest at once
-        let mut batch = Batch::new(vocab, keys);
+        let mut batch = Batch::new(vocab, keys, homes);
         let mut i = 0;
         while i < bytes.len() {
             if is_ascii_space_byte(bytes[i]) {
