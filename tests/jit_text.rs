@@ -143,3 +143,47 @@ proptest! {
         check_close(&p, &[Value::from(StringColumn::from_strs(&test))], &opts, 1e-12);
     }
 }
+
+/// Two linear models read the same vectorizer with different weights (as a cascade's small and
+/// full models do): each gets its own one-pass scores, and both equal the interpreter.
+#[test]
+fn two_models_on_one_vectorizer_use_their_own_weights() {
+    let train = docs(300, 1);
+    let word = tfidf(Analyzer::Word, 1, 2, false, &train);
+    let chars = tfidf(Analyzer::Char, 2, 4, false, &train);
+    let (wx, cx) = (word.transform(&train).unwrap(), chars.transform(&train).unwrap());
+    let both = match willump::runtime::api::stack_matrices(&[MatrixRef::Sparse(&wx), MatrixRef::Sparse(&cx)]).unwrap() {
+        willump::runtime::value::Matrix::Sparse(s) => s,
+        willump::runtime::value::Matrix::Dense(d) => CsrMatrix::from_dense(&d),
+    };
+    let y: Vec<f64> = (0..train.len()).map(|i| (i % 2) as f64).collect();
+    let y2: Vec<f64> = (0..train.len()).map(|i| (i % 3 == 0) as u8 as f64).collect();
+    let small: Arc<dyn Model> = Arc::new(LogisticRegressionSpec::default().fit(MatrixRef::Sparse(&wx), &y).unwrap());
+    let full: Arc<dyn Model> = Arc::new(LogisticRegressionSpec::default().fit(MatrixRef::Sparse(&both), &y2).unwrap());
+
+    let mut g = Graph::new("two_models");
+    let text = g.add_input("text", Type::STR).unwrap();
+    let mut states = Vec::new();
+    let mut state = |g: &mut Graph, s: BoundState, name: &str| {
+        let id = g.add_state(StateDecl { name: name.into(), kind: s.kind(), fingerprint: s.fingerprint() });
+        states.push(s);
+        id
+    };
+    let ws = state(&mut g, BoundState::Tfidf(Arc::new(word)), "word");
+    let cs = state(&mut g, BoundState::Tfidf(Arc::new(chars)), "chars");
+    let ss = state(&mut g, BoundState::Model(small), "small");
+    let fs = state(&mut g, BoundState::Model(full), "full");
+    let w = g.add(Op::Vectorize { state: ws }, vec![text], Some("word".into())).unwrap();
+    let c = g.add(Op::Vectorize { state: cs }, vec![text], Some("chars".into())).unwrap();
+    let x = g.add(Op::Stack, vec![w, c], Some("x".into())).unwrap();
+    let ps = g.add(Op::Model { state: ss, output: ModelOutput::Proba }, vec![w], Some("ps".into())).unwrap();
+    let pf = g.add(Op::Model { state: fs, output: ModelOutput::Proba }, vec![x], Some("pf".into())).unwrap();
+    let out = g.add(Op::Stack, vec![ps, pf], Some("both".into())).unwrap();
+    g.set_output(out).unwrap();
+    let p = Pipeline::new(g, states).unwrap();
+    let c = compile(&p, &CompileOptions::default()).unwrap();
+    assert!(c.report().callback_nodes.is_empty(), "{}", c.report());
+    for n in [0, 1, 17, 64] {
+        check_close(&p, &[Value::from(docs(n, 2))], &option_sets(), 1e-12);
+    }
+}

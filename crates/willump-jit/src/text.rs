@@ -32,10 +32,13 @@ pub(crate) struct TextKernel {
     /// The idf of each column.
     idf: Option<Vec<f64>>,
     norm: Option<Norm>,
-    /// For one-output models: the address of the weights first seen, and their one-pass scores
-    /// (per id `w * idf`, `idf^2` and a count: one cache line per occurrence), copied into each
-    /// thread's scratch on its first call. Calls with other weights take the plain path.
-    weighted: OnceLock<(usize, OccurrenceScores)>,
+    /// For one-output models: the addresses of the first [`WEIGHT_SETS`] weight vectors seen
+    /// (a cascade's small and full models read the same vectorizer with different weights), and
+    /// their one-pass scores (per id `w * idf`, `idf^2` and a count: one cache line per
+    /// occurrence), copied into each thread's scratch on its first call with them. Filled
+    /// lock-free (a slot another thread filled with other weights is skipped); calls with further
+    /// weights take the plain path.
+    weighted: [OnceLock<(usize, OccurrenceScores)>; WEIGHT_SETS],
     /// Whether every idf is finite (no idf: true).
     idf_finite: bool,
 }
@@ -54,7 +57,7 @@ impl TextKernel {
                     sublinear: p.sublinear_tf,
                     idf: v.idf().map(<[f64]>::to_vec),
                     norm: p.norm,
-                    weighted: OnceLock::new(),
+                    weighted: Default::default(),
                     idf_finite: v.idf().is_none_or(|v| v.iter().all(|f| f.is_finite())),
                 })
             }
@@ -66,7 +69,7 @@ impl TextKernel {
                 sublinear: false,
                 idf: None,
                 norm: None,
-                weighted: OnceLock::new(),
+                weighted: Default::default(),
                 idf_finite: true,
             }),
             _ => None,
@@ -81,7 +84,7 @@ impl TextKernel {
     /// Scratch for one thread.
     pub(crate) fn scratch(&self) -> Result<TextScratch, String> {
         Ok(TextScratch {
-            scores: None,
+            scores: Default::default(),
             counts: ColumnCounts::new(self.n_cols),
             touched: Vec::new(),
             vals: Vec::new(),
@@ -120,18 +123,22 @@ impl TextKernel {
             let (mut sq, mut z) = (0.0f64, 0.0f64);
             let idf = self.idf.as_deref();
             if k == 1 && self.idf_finite {
-                let (at, template) = self.weighted.get_or_init(|| {
-                    let scores = OccurrenceScores::new(self.table.columns(), w, idf, self.norm == Some(Norm::L2))
-                        .expect("the weights and idf have one value per column");
-                    (w.as_ptr() as usize, scores)
-                });
-                if *at == w.as_ptr() as usize {
-                    // one output, finite idf, the weights seen first: one record per occurrence,
-                    // and the finiteness flag stays 0 (every idf is finite)
-                    let TextScratch { scores, scanner, .. } = s;
-                    let scores = scores.get_or_insert_with(|| template.clone());
-                    acc[0] += scores.score(scanner.columns(&self.table, text));
-                    return;
+                let addr = w.as_ptr() as usize;
+                for (slot, set) in self.weighted.iter().enumerate() {
+                    let (at, template) = set.get_or_init(|| {
+                        let l2 = self.norm == Some(Norm::L2);
+                        let scores = OccurrenceScores::new(self.table.columns(), w, idf, l2)
+                            .expect("the weights and idf have one value per column");
+                        (addr, scores)
+                    });
+                    if *at == addr {
+                        // one output, finite idf, known weights: one record per occurrence, and
+                        // the finiteness flag stays 0 (every idf is finite)
+                        let TextScratch { scores, scanner, .. } = s;
+                        let scores = scores[slot].get_or_insert_with(|| template.clone());
+                        acc[0] += scores.score(scanner.columns(&self.table, text));
+                        return;
+                    }
                 }
             }
             if k == 1 {
@@ -204,6 +211,9 @@ impl TextKernel {
     }
 }
 
+/// How many weight vectors (linear models) per vectorizer get one-pass scores.
+const WEIGHT_SETS: usize = 4;
+
 /// How many occurrences ahead the counting loop prefetches a count.
 const AHEAD: usize = 8;
 
@@ -214,8 +224,8 @@ const MAX_OUTPUTS: usize = crate::models::MAX_LINEAR_OUTPUTS;
 /// One thread's reused buffers for one text kernel.
 #[derive(Debug)]
 pub(crate) struct TextScratch {
-    /// This thread's copy of the kernel's one-pass scores (made on its first call).
-    scores: Option<OccurrenceScores>,
+    /// This thread's copies of the kernel's one-pass scores (each made on its first use).
+    scores: [Option<OccurrenceScores>; WEIGHT_SETS],
     /// Counts by id.
     counts: ColumnCounts,
     touched: Vec<u32>,

@@ -160,7 +160,21 @@ impl TermScanner {
         let short_max = max_n.min(7);
         if min_n <= short_max {
             let mut batch = Batch::new(vocab, keys, homes);
-            for i in 0..len {
+            // every position with all sizes inside the text: a fixed number of keys each, written
+            // without capacity checks; then the last positions
+            let per = short_max + 1 - min_n;
+            let full = (len + 1).saturating_sub(short_max);
+            batch.keys.reserve(len * per);
+            let out = &mut batch.keys.spare_capacity_mut()[..full * per];
+            for (i, out) in out.chunks_exact_mut(per).enumerate() {
+                let w = read8(buf, i);
+                for (k, o) in out.iter_mut().enumerate() {
+                    o.write(short_key(w, min_n + k));
+                }
+            }
+            // SAFETY: the loop wrote the first `full * per` spare elements.
+            unsafe { batch.keys.set_len(full * per) };
+            for i in full..len {
                 let w = read8(buf, i);
                 for n in min_n..=short_max.min(len - i) {
                     batch.push(short_key(w, n));
