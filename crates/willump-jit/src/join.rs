@@ -37,10 +37,10 @@ const CACHE_TRIAL: u64 = 256;
 /// Words of a probe's cache of recent keys, after its key parts in the loop's scratch: the
 /// number of entries held (`CACHE_OFF` once switched off; the generated code zeroes the
 /// header on entry to every loop call), the entry to replace next, probes and hits so far, then `CACHE_ENTRIES`
-/// entries of (side row, packed key). Rows near each other often repeat a few keys (flights of
+/// entries of (side row, hash, packed key). Rows near each other often repeat a few keys (flights of
 /// one hour from three airports share three weather rows), and then a probe is a few compares of
 /// packed words, without hashing or touching the table.
-const CACHE_WORDS: usize = CACHE_HEADER_WORDS + CACHE_ENTRIES * (1 + MAX_PACKED_WORDS);
+const CACHE_WORDS: usize = CACHE_HEADER_WORDS + CACHE_ENTRIES * (2 + MAX_PACKED_WORDS);
 
 /// The entry count of a cache switched off.
 const CACHE_OFF: u64 = u64::MAX;
@@ -379,16 +379,16 @@ impl PackedIndex {
         Some(index)
     }
 
-    /// The side row of the packed key `key`, or `miss`.
+    /// The side row of the packed key `key` of hash `h` ([`packed_hash`]), or `miss`.
     #[inline(always)]
-    fn find<const W: usize>(&self, key: &[u64; W], miss: u32) -> u32 {
-        let mut i = packed_hash(key) as usize & self.mask;
+    fn find<const W: usize>(&self, key: &[u64; W], h: u64, miss: u32) -> u32 {
+        let mut i = h as usize & self.mask;
         loop {
             let slot = &self.slots[i * (W + 1)..(i + 1) * (W + 1)];
             if slot[W] == EMPTY {
                 return miss;
             }
-            if slot[..W] == key[..] {
+            if same_words(&slot[..W], key) {
                 return slot[W] as u32;
             }
             i = (i + 1) & self.mask;
@@ -421,19 +421,23 @@ impl PackedIndex {
             }
             at += shape.words();
         }
+        // The cache is searched by hash first: comparing whole keys right after packing them
+        // read the key back in 16-byte loads over its 8-byte stores (a store-forwarding stall
+        // that was a third of the probe's time), and a hash is one compare per entry.
+        let h = packed_hash(&key);
         let (head, entries) = cache.split_at_mut(CACHE_HEADER_WORDS);
         if head[0] == CACHE_OFF {
-            return self.find::<W>(&key, miss);
+            return self.find::<W>(&key, h, miss);
         }
         let held = (head[0] as usize).min(CACHE_ENTRIES);
         head[2] += 1;
-        for e in entries.chunks_exact(W + 1).take(held) {
-            if e[1..] == key {
+        for e in entries.chunks_exact(W + 2).take(held) {
+            if e[1] == h && same_words(&e[2..], &key) {
                 head[3] += 1;
                 return e[0] as u32;
             }
         }
-        let row = self.find::<W>(&key, miss);
+        let row = self.find::<W>(&key, h, miss);
         if head[2] >= CACHE_TRIAL && head[3] * 4 < head[2] {
             head[0] = CACHE_OFF;
             return row;
@@ -446,11 +450,22 @@ impl PackedIndex {
             head[1] = (next + 1) as u64;
             next
         };
-        let e = &mut entries[at * (W + 1)..(at + 1) * (W + 1)];
+        let e = &mut entries[at * (W + 2)..(at + 1) * (W + 2)];
         e[0] = row as u64;
-        e[1..].copy_from_slice(&key);
+        e[1] = h;
+        e[2..].copy_from_slice(&key);
         row
     }
+}
+
+/// Whether two packed keys are equal.
+#[inline(always)]
+fn same_words(a: &[u64], b: &[u64]) -> bool {
+    let mut d = 0;
+    for (x, y) in a.iter().zip(b) {
+        d |= x ^ y;
+    }
+    d == 0
 }
 
 impl ArenaIndex {

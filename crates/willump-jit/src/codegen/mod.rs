@@ -327,7 +327,7 @@ fn emit_loop(cx: &mut scalar::BodyCx<'_, '_>, l: &Loop) -> Result<(), String> {
     let fail_k = cx.b.append_block_param(fail, types::I64);
     let fail_stmt = cx.b.append_block_param(fail, types::I64);
     let fail_code = cx.b.append_block_param(fail, types::I32);
-    reserve_probes(cx, l);
+    reserve_probes(cx, l, start, end);
     cx.b.ins().jump(header, &[BlockArg::Value(start)]);
 
     cx.b.switch_to_block(header);
@@ -372,8 +372,9 @@ fn emit_loop(cx: &mut scalar::BodyCx<'_, '_>, l: &Loop) -> Result<(), String> {
 }
 
 /// Reserves the scratch of every join probe of `l` and clears its last-key cache (the scratch
-/// may hold anything from an earlier call, of another loop too).
-fn reserve_probes(cx: &mut scalar::BodyCx<'_, '_>, l: &Loop) {
+/// may hold anything from an earlier call, of another loop too); the same for the memo of every
+/// `log1p` ([`scalar::reserve_memo`]).
+fn reserve_probes(cx: &mut scalar::BodyCx<'_, '_>, l: &Loop, start: Value, end: Value) {
     for (i, s) in l.body.iter().enumerate() {
         if let willump_ir::loops::Expr::JoinProbe { keys, .. } = &s.expr {
             let off = cx.layout.scratch(crate::join::probe_scratch_bytes(keys.len()));
@@ -382,6 +383,10 @@ fn reserve_probes(cx: &mut scalar::BodyCx<'_, '_>, l: &Loop) {
             for w in 0..crate::join::CACHE_HEADER_WORDS {
                 cx.b.ins().store(mem(), zero, cx.scratch, (head + w * 8) as i32);
             }
+            cx.probe_scratch.insert(i, off);
+        }
+        if let willump_ir::loops::Expr::Log1p(_) = &s.expr {
+            let off = scalar::reserve_memo(cx, start, end);
             cx.probe_scratch.insert(i, off);
         }
     }
