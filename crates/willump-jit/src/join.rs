@@ -114,8 +114,10 @@ struct ArenaIndex {
     mask: usize,
 }
 
-const K0: u64 = 0x9E37_79B9_7F4A_7C15;
-const K1: u64 = 0xD6E8_FEB8_6659_FD93;
+/// The hash's constants (generated code hashes one-word keys with them too).
+pub(crate) const K0: u64 = 0x9E37_79B9_7F4A_7C15;
+/// See [`K0`].
+pub(crate) const K1: u64 = 0xD6E8_FEB8_6659_FD93;
 
 #[inline(always)]
 fn mix(a: u64) -> u64 {
@@ -588,6 +590,29 @@ impl JoinIndex {
         }
     }
 
+    /// How generated code can probe this index itself, when its layout makes that a few
+    /// instructions: the dense i64 array, and packed keys of one word (one i64 part, or one str
+    /// part whose side keys are at most 7 bytes). Other layouts go through
+    /// [`willump_join_lookup`] (with its cache of recent keys, which pays off for composite keys).
+    pub(crate) fn inline_probe(&self) -> Option<InlineProbe> {
+        match &self.layout {
+            KeyLayout::DenseInt { min, rows } => {
+                Some(InlineProbe::Dense { min: *min, rows: rows.as_ptr() as i64, len: rows.len() as u64 })
+            }
+            KeyLayout::Packed(p) if p.words == 1 && p.parts.len() == 1 => Some(InlineProbe::OneWord {
+                str_part: matches!(p.parts[0], PartShape::Str { .. }),
+                slots: p.slots.as_ptr() as i64,
+                mask: p.mask as u64,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The row a key absent from the side table gets (the default row of the value columns).
+    pub(crate) fn miss_row(&self) -> u32 {
+        self.n_side
+    }
+
     /// The name of the layout (for tests and reports).
     #[cfg(test)]
     fn layout_name(&self) -> &'static str {
@@ -597,6 +622,31 @@ impl JoinIndex {
             KeyLayout::Arena(_) => "arena",
         }
     }
+}
+
+/// An index layout generated code probes without a call ([`JoinIndex::inline_probe`]). The
+/// addresses are of buffers the [`JoinIndex`] owns.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum InlineProbe {
+    /// `rows[key - min]` (`len` u32 rows; the miss row where no side row has the key).
+    Dense { min: i64, rows: i64, len: u64 },
+    /// Open addressing over slots of two words (packed key, side row; row `EMPTY` for an empty
+    /// slot), `mask + 1` slots, hashed with [`packed_hash`]. The key is the i64, or a str part
+    /// packed as [`PartShape::Str`] with one word (a longer probe string misses).
+    OneWord { str_part: bool, slots: i64, mask: u64 },
+}
+
+/// The row of an empty packed slot.
+pub(crate) const EMPTY_ROW: u64 = EMPTY;
+
+/// The index at `addr`.
+///
+/// # Safety
+/// `addr` is the address of a [`JoinIndex`] alive for `'a` (the compiled pipeline keeps every
+/// index it generated code for; code generation runs while it is alive).
+pub(crate) unsafe fn index_at<'a>(addr: i64) -> &'a JoinIndex {
+    // SAFETY: the caller's contract.
+    unsafe { &*(addr as *const JoinIndex) }
 }
 
 /// The helper compiled loops call for a probe: the side row of the key parts at `parts`, or the

@@ -9,6 +9,7 @@
 //! the body builds, one area per calling thread. It returns 0, or an error code with the failing
 //! position and statement in `err[0]`, `err[1]`.
 
+mod join_probe;
 mod linear;
 mod scalar;
 mod trees;
@@ -265,6 +266,7 @@ impl Jit {
                 loop_exits: Vec::new(),
                 tree_blocks: self.tree_blocks,
                 probe_scratch: HashMap::new(),
+                direct_packs: HashMap::new(),
             };
             emit_loop(&mut cx, l)?;
             b.seal_all_blocks();
@@ -343,6 +345,7 @@ fn emit_loop(cx: &mut scalar::BodyCx<'_, '_>, l: &Loop) -> Result<(), String> {
             cx.b.ins().jump(header, &[BlockArg::Value(next)]);
         }
         None => {
+            cx.direct_packs = scalar::direct_packs(l);
             cx.k = k;
             cx.row = source_row(cx, l.rows, k, rows);
             cx.vals.clear();
