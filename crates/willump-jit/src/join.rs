@@ -867,6 +867,22 @@ mod tests {
     }
 
     #[test]
+    fn one_word_and_dense_keys_are_probed_inline() {
+        // what `tests/jit_join_inline.rs` checks through compiled code relies on these shapes
+        let inline = |side: &[Vec<K>]| fit(side).1.index.inline_probe();
+        let short: Vec<Vec<K>> = ["N101", "", "abcdefg"].iter().map(|x| vec![s(x)]).collect();
+        assert!(matches!(inline(&short), Some(InlineProbe::OneWord { str_part: true, .. })));
+        let wide: Vec<Vec<K>> = [i64::MIN, i64::MAX].iter().map(|&v| vec![K::I(Some(v))]).collect();
+        assert!(matches!(inline(&wide), Some(InlineProbe::OneWord { str_part: false, .. })));
+        let dense: Vec<Vec<K>> = [1i64, 5, 9].iter().map(|&v| vec![K::I(Some(v))]).collect();
+        assert!(matches!(inline(&dense), Some(InlineProbe::Dense { min: 1, len: 9, .. })));
+        // eight bytes need a second word; composite keys keep the helper and its cache
+        let eight: Vec<Vec<K>> = ["abcdefgh"].iter().map(|x| vec![s(x)]).collect();
+        assert!(inline(&eight).is_none());
+        assert!(inline(&[vec![s("EWR"), K::I(Some(5))]]).is_none());
+    }
+
+    #[test]
     fn long_keys_use_the_arena() {
         let long = |i: usize| format!("{}{i}", "x".repeat(70));
         let side: Vec<Vec<K>> = (0..20).map(|i| vec![s(&long(i)), K::I(Some(i as i64))]).collect();
