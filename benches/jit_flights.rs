@@ -105,6 +105,19 @@ fn main() {
 
     // features, then a GBDT fitted on them (label: arr_delay >= 15)
     let features = graph(&planes, &weather, None);
+    if let Ok(k) = std::env::var("JIT_FLIGHTS_PROFILE_FEATURES") {
+        // a loop to profile the compiled feature stage alone (perf record ...)
+        let cf = compile(&features, &CompileOptions { verify: false, ..CompileOptions::default() }).unwrap();
+        for _ in 0..k.parse().unwrap_or(20) {
+            cf.predict_threads(&inputs, 1).unwrap();
+        }
+        return;
+    }
+    if std::env::var_os("JIT_FLIGHTS_FEATURES_ONLY").is_some() {
+        // the feature stage alone, more rounds (for comparing variants of the compiled code)
+        features_only(&features, &inputs, n);
+        return;
+    }
     let Value::Dense(x) = features.run(&inputs).unwrap() else { unreachable!("dense features") };
     let Column::F64(delay) = f.column("bench", "arr_delay").unwrap() else { unreachable!("f64") };
     let y: Vec<f64> = delay.iter().map(|d| d.is_some_and(|d| d >= 15.0) as u8 as f64).collect();
@@ -122,13 +135,6 @@ fn main() {
     assert_eq!(format!("{:?}", cf.predict(&inputs).unwrap()), format!("{:?}", features.run(&inputs).unwrap()));
     assert_eq!(format!("{:?}", cfull.predict(&inputs).unwrap()), format!("{:?}", full.run(&inputs).unwrap()));
 
-    if let Ok(k) = std::env::var("JIT_FLIGHTS_PROFILE_FEATURES") {
-        // a loop to profile the compiled feature stage alone (perf record ...)
-        for _ in 0..k.parse().unwrap_or(20) {
-            cf.predict_threads(&inputs, 1).unwrap();
-        }
-        return;
-    }
     let eager_features = time(3, || {
         features.run(&inputs).unwrap();
     });
@@ -170,4 +176,49 @@ fn main() {
         compile_full * 1e3
     );
     println!("{}", cfull.report().final_loops());
+}
+
+/// Times the feature stage alone: eager and compiled interleaved over 7 rounds (medians), so both
+/// see the same machine load; also by the thread's on-CPU time (in brackets), which leaves out
+/// the time spent waiting for a core on a loaded machine.
+fn features_only(features: &Pipeline, inputs: &[Value], n: usize) {
+    let level = match std::env::var("JIT_FLIGHTS_OPT").as_deref() {
+        Ok("speed") => willump::jit::OptLevel::Speed,
+        _ => willump::jit::OptLevel::None,
+    };
+    let opts = CompileOptions { verify: false, opt_level: level, ..CompileOptions::default() };
+    let cf = compile(features, &opts).unwrap();
+    assert_eq!(format!("{:?}", cf.predict(inputs).unwrap()), format!("{:?}", features.run(inputs).unwrap()));
+    let (mut eager, mut compiled) = ((Vec::new(), Vec::new()), (Vec::new(), Vec::new()));
+    let run = |f: &mut dyn FnMut(), into: &mut (Vec<f64>, Vec<f64>)| {
+        let (t, c) = (Instant::now(), on_cpu());
+        f();
+        into.0.push(t.elapsed().as_secs_f64());
+        into.1.push(on_cpu() - c);
+    };
+    for _ in 0..7 {
+        run(&mut || drop(features.run(inputs).unwrap()), &mut eager);
+        run(&mut || drop(cf.predict_threads(inputs, 1).unwrap()), &mut compiled);
+    }
+    let m = |v: &(Vec<f64>, Vec<f64>)| (bench_timing::median(v.0.clone()), bench_timing::median(v.1.clone()));
+    let ((e, ec), (c, cc)) = (m(&eager), m(&compiled));
+    let r = |s: f64| n as f64 / s / 1e6;
+    println!(
+        "feature stage: eager {:.2} [{:.2}] M rows/s, compiled {:.2} [{:.2}] M rows/s, {:.2}x [{:.2}x] eager",
+        r(e),
+        r(ec),
+        r(c),
+        r(cc),
+        e / c,
+        ec / cc
+    );
+}
+
+/// This thread's time on a CPU so far, in seconds (Linux's `/proc/thread-self/schedstat`; 0
+/// elsewhere).
+fn on_cpu() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(0.0, |ns| ns * 1e-9)
 }

@@ -37,10 +37,10 @@ const CACHE_TRIAL: u64 = 256;
 /// Words of a probe's cache of recent keys, after its key parts in the loop's scratch: the
 /// number of entries held (`CACHE_OFF` once switched off; the generated code zeroes the
 /// header on entry to every loop call), the entry to replace next, probes and hits so far, then `CACHE_ENTRIES`
-/// entries of (side row, packed key). Rows near each other often repeat a few keys (flights of
+/// entries of (side row, hash, packed key). Rows near each other often repeat a few keys (flights of
 /// one hour from three airports share three weather rows), and then a probe is a few compares of
 /// packed words, without hashing or touching the table.
-const CACHE_WORDS: usize = CACHE_HEADER_WORDS + CACHE_ENTRIES * (1 + MAX_PACKED_WORDS);
+const CACHE_WORDS: usize = CACHE_HEADER_WORDS + CACHE_ENTRIES * (2 + MAX_PACKED_WORDS);
 
 /// The entry count of a cache switched off.
 const CACHE_OFF: u64 = u64::MAX;
@@ -114,8 +114,10 @@ struct ArenaIndex {
     mask: usize,
 }
 
-const K0: u64 = 0x9E37_79B9_7F4A_7C15;
-const K1: u64 = 0xD6E8_FEB8_6659_FD93;
+/// The hash's constants (generated code hashes one-word keys with them too).
+pub(crate) const K0: u64 = 0x9E37_79B9_7F4A_7C15;
+/// See [`K0`].
+pub(crate) const K1: u64 = 0xD6E8_FEB8_6659_FD93;
 
 #[inline(always)]
 fn mix(a: u64) -> u64 {
@@ -379,16 +381,16 @@ impl PackedIndex {
         Some(index)
     }
 
-    /// The side row of the packed key `key`, or `miss`.
+    /// The side row of the packed key `key` of hash `h` ([`packed_hash`]), or `miss`.
     #[inline(always)]
-    fn find<const W: usize>(&self, key: &[u64; W], miss: u32) -> u32 {
-        let mut i = packed_hash(key) as usize & self.mask;
+    fn find<const W: usize>(&self, key: &[u64; W], h: u64, miss: u32) -> u32 {
+        let mut i = h as usize & self.mask;
         loop {
             let slot = &self.slots[i * (W + 1)..(i + 1) * (W + 1)];
             if slot[W] == EMPTY {
                 return miss;
             }
-            if slot[..W] == key[..] {
+            if same_words(&slot[..W], key) {
                 return slot[W] as u32;
             }
             i = (i + 1) & self.mask;
@@ -421,19 +423,23 @@ impl PackedIndex {
             }
             at += shape.words();
         }
+        // The cache is searched by hash first: comparing whole keys right after packing them
+        // read the key back in 16-byte loads over its 8-byte stores (a store-forwarding stall
+        // that was a third of the probe's time), and a hash is one compare per entry.
+        let h = packed_hash(&key);
         let (head, entries) = cache.split_at_mut(CACHE_HEADER_WORDS);
         if head[0] == CACHE_OFF {
-            return self.find::<W>(&key, miss);
+            return self.find::<W>(&key, h, miss);
         }
         let held = (head[0] as usize).min(CACHE_ENTRIES);
         head[2] += 1;
-        for e in entries.chunks_exact(W + 1).take(held) {
-            if e[1..] == key {
+        for e in entries.chunks_exact(W + 2).take(held) {
+            if e[1] == h && same_words(&e[2..], &key) {
                 head[3] += 1;
                 return e[0] as u32;
             }
         }
-        let row = self.find::<W>(&key, miss);
+        let row = self.find::<W>(&key, h, miss);
         if head[2] >= CACHE_TRIAL && head[3] * 4 < head[2] {
             head[0] = CACHE_OFF;
             return row;
@@ -446,11 +452,22 @@ impl PackedIndex {
             head[1] = (next + 1) as u64;
             next
         };
-        let e = &mut entries[at * (W + 1)..(at + 1) * (W + 1)];
+        let e = &mut entries[at * (W + 2)..(at + 1) * (W + 2)];
         e[0] = row as u64;
-        e[1..].copy_from_slice(&key);
+        e[1] = h;
+        e[2..].copy_from_slice(&key);
         row
     }
+}
+
+/// Whether two packed keys are equal.
+#[inline(always)]
+fn same_words(a: &[u64], b: &[u64]) -> bool {
+    let mut d = 0;
+    for (x, y) in a.iter().zip(b) {
+        d |= x ^ y;
+    }
+    d == 0
 }
 
 impl ArenaIndex {
@@ -573,6 +590,29 @@ impl JoinIndex {
         }
     }
 
+    /// How generated code can probe this index itself, when its layout makes that a few
+    /// instructions: the dense i64 array, and packed keys of one word (one i64 part, or one str
+    /// part whose side keys are at most 7 bytes). Other layouts go through
+    /// [`willump_join_lookup`] (with its cache of recent keys, which pays off for composite keys).
+    pub(crate) fn inline_probe(&self) -> Option<InlineProbe> {
+        match &self.layout {
+            KeyLayout::DenseInt { min, rows } => {
+                Some(InlineProbe::Dense { min: *min, rows: rows.as_ptr() as i64, len: rows.len() as u64 })
+            }
+            KeyLayout::Packed(p) if p.words == 1 && p.parts.len() == 1 => Some(InlineProbe::OneWord {
+                str_part: matches!(p.parts[0], PartShape::Str { .. }),
+                slots: p.slots.as_ptr() as i64,
+                mask: p.mask as u64,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The row a key absent from the side table gets (the default row of the value columns).
+    pub(crate) fn miss_row(&self) -> u32 {
+        self.n_side
+    }
+
     /// The name of the layout (for tests and reports).
     #[cfg(test)]
     fn layout_name(&self) -> &'static str {
@@ -582,6 +622,31 @@ impl JoinIndex {
             KeyLayout::Arena(_) => "arena",
         }
     }
+}
+
+/// An index layout generated code probes without a call ([`JoinIndex::inline_probe`]). The
+/// addresses are of buffers the [`JoinIndex`] owns.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum InlineProbe {
+    /// `rows[key - min]` (`len` u32 rows; the miss row where no side row has the key).
+    Dense { min: i64, rows: i64, len: u64 },
+    /// Open addressing over slots of two words (packed key, side row; row `EMPTY` for an empty
+    /// slot), `mask + 1` slots, hashed with [`packed_hash`]. The key is the i64, or a str part
+    /// packed as [`PartShape::Str`] with one word (a longer probe string misses).
+    OneWord { str_part: bool, slots: i64, mask: u64 },
+}
+
+/// The row of an empty packed slot.
+pub(crate) const EMPTY_ROW: u64 = EMPTY;
+
+/// The index at `addr`.
+///
+/// # Safety
+/// `addr` is the address of a [`JoinIndex`] alive for `'a` (the compiled pipeline keeps every
+/// index it generated code for; code generation runs while it is alive).
+pub(crate) unsafe fn index_at<'a>(addr: i64) -> &'a JoinIndex {
+    // SAFETY: the caller's contract.
+    unsafe { &*(addr as *const JoinIndex) }
 }
 
 /// The helper compiled loops call for a probe: the side row of the key parts at `parts`, or the
@@ -799,6 +864,22 @@ mod tests {
             probes.push(p);
         }
         check(&j, &c.index, &probes);
+    }
+
+    #[test]
+    fn one_word_and_dense_keys_are_probed_inline() {
+        // what `tests/jit_join_inline.rs` checks through compiled code relies on these shapes
+        let inline = |side: &[Vec<K>]| fit(side).1.index.inline_probe();
+        let short: Vec<Vec<K>> = ["N101", "", "abcdefg"].iter().map(|x| vec![s(x)]).collect();
+        assert!(matches!(inline(&short), Some(InlineProbe::OneWord { str_part: true, .. })));
+        let wide: Vec<Vec<K>> = [i64::MIN, i64::MAX].iter().map(|&v| vec![K::I(Some(v))]).collect();
+        assert!(matches!(inline(&wide), Some(InlineProbe::OneWord { str_part: false, .. })));
+        let dense: Vec<Vec<K>> = [1i64, 5, 9].iter().map(|&v| vec![K::I(Some(v))]).collect();
+        assert!(matches!(inline(&dense), Some(InlineProbe::Dense { min: 1, len: 9, .. })));
+        // eight bytes need a second word; composite keys keep the helper and its cache
+        let eight: Vec<Vec<K>> = ["abcdefgh"].iter().map(|x| vec![s(x)]).collect();
+        assert!(inline(&eight).is_none());
+        assert!(inline(&[vec![s("EWR"), K::I(Some(5))]]).is_none());
     }
 
     #[test]

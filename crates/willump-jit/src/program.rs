@@ -308,7 +308,7 @@ impl Program {
                 Type::Table(schema) => {
                     OutColl::Columns(schema.iter().map(|(_, ct)| OutColumn::new(*ct, n)).collect::<Result<_>>()?)
                 }
-                Type::Dense(Some(w)) => OutColl::Dense(vec![0.0; n * w], *w),
+                Type::Dense(Some(w)) => OutColl::Dense(crate::helpers::zeroed_f64_block(n * w), *w),
                 t => return Err(Error::op("compiled loop", format!("a loop cannot build a {t}"))),
             };
             outs.insert(c, o);

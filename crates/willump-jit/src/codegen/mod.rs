@@ -9,6 +9,7 @@
 //! the body builds, one area per calling thread. It returns 0, or an error code with the failing
 //! position and statement in `err[0]`, `err[1]`.
 
+mod join_probe;
 mod linear;
 mod scalar;
 mod trees;
@@ -265,6 +266,7 @@ impl Jit {
                 loop_exits: Vec::new(),
                 tree_blocks: self.tree_blocks,
                 probe_scratch: HashMap::new(),
+                direct_packs: HashMap::new(),
             };
             emit_loop(&mut cx, l)?;
             b.seal_all_blocks();
@@ -327,7 +329,7 @@ fn emit_loop(cx: &mut scalar::BodyCx<'_, '_>, l: &Loop) -> Result<(), String> {
     let fail_k = cx.b.append_block_param(fail, types::I64);
     let fail_stmt = cx.b.append_block_param(fail, types::I64);
     let fail_code = cx.b.append_block_param(fail, types::I32);
-    reserve_probes(cx, l);
+    reserve_probes(cx, l, start, end);
     cx.b.ins().jump(header, &[BlockArg::Value(start)]);
 
     cx.b.switch_to_block(header);
@@ -343,6 +345,7 @@ fn emit_loop(cx: &mut scalar::BodyCx<'_, '_>, l: &Loop) -> Result<(), String> {
             cx.b.ins().jump(header, &[BlockArg::Value(next)]);
         }
         None => {
+            cx.direct_packs = scalar::direct_packs(l);
             cx.k = k;
             cx.row = source_row(cx, l.rows, k, rows);
             cx.vals.clear();
@@ -372,8 +375,9 @@ fn emit_loop(cx: &mut scalar::BodyCx<'_, '_>, l: &Loop) -> Result<(), String> {
 }
 
 /// Reserves the scratch of every join probe of `l` and clears its last-key cache (the scratch
-/// may hold anything from an earlier call, of another loop too).
-fn reserve_probes(cx: &mut scalar::BodyCx<'_, '_>, l: &Loop) {
+/// may hold anything from an earlier call, of another loop too); the same for the memo of every
+/// `log1p` ([`scalar::reserve_memo`]).
+fn reserve_probes(cx: &mut scalar::BodyCx<'_, '_>, l: &Loop, start: Value, end: Value) {
     for (i, s) in l.body.iter().enumerate() {
         if let willump_ir::loops::Expr::JoinProbe { keys, .. } = &s.expr {
             let off = cx.layout.scratch(crate::join::probe_scratch_bytes(keys.len()));
@@ -382,6 +386,10 @@ fn reserve_probes(cx: &mut scalar::BodyCx<'_, '_>, l: &Loop) {
             for w in 0..crate::join::CACHE_HEADER_WORDS {
                 cx.b.ins().store(mem(), zero, cx.scratch, (head + w * 8) as i32);
             }
+            cx.probe_scratch.insert(i, off);
+        }
+        if let willump_ir::loops::Expr::Log1p(_) = &s.expr {
+            let off = scalar::reserve_memo(cx, start, end);
             cx.probe_scratch.insert(i, off);
         }
     }

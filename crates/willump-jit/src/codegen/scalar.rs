@@ -3,11 +3,11 @@
 
 use std::collections::HashMap;
 
-use cranelift_codegen::ir::condcodes::FloatCC;
-use cranelift_codegen::ir::{Block, BlockArg, FuncRef, InstBuilder, Value, types};
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{Block, BlockArg, FuncRef, InstBuilder, MemFlagsData, Value, types};
 use cranelift_frontend::FunctionBuilder;
 use willump_ir::StateId;
-use willump_ir::loops::{CollId, Expr, LType, LoopProgram, Merge, Stmt, ValId};
+use willump_ir::loops::{CollId, Expr, LType, Loop, LoopProgram, Merge, Stmt, ValId};
 use willump_ir::types::{ColumnType, Type};
 use willump_ir::{ArithOp, BucketRule, Scalar};
 
@@ -70,6 +70,65 @@ pub(crate) struct BodyCx<'a, 'b> {
     /// Scratch offsets of join probes reserved at loop entry (whose caches the entry clears), by
     /// statement position.
     pub probe_scratch: HashMap<usize, usize>,
+    /// Packed rows whose one use is their merge into a dense output ([`direct_packs`]): they are
+    /// written straight into the output row, and their merge copies nothing.
+    pub direct_packs: HashMap<ValId, Merge>,
+}
+
+/// The packs of `l` that are only merged into a dense block (by one merge, used by no statement).
+/// Packing them into scratch and then copying the row into the output touched every value twice
+/// (14 loads and 14 stores more per row for the flights features).
+pub(crate) fn direct_packs(l: &Loop) -> HashMap<ValId, Merge> {
+    l.body
+        .iter()
+        .filter(|s| matches!(s.expr, Expr::Pack(_)))
+        .filter_map(|s| {
+            let mut merges = l.merges.iter().filter(|m| m.value == s.id);
+            let (Some(m), None) = (merges.next(), merges.next()) else { return None };
+            let used = l.body.iter().any(|t| t.expr.operands().contains(&s.id));
+            (!used).then(|| (s.id, m.clone()))
+        })
+        .collect()
+}
+
+/// Entries of a `log1p` memo: 2^`MEMO_BITS`, each (input bits, result), 16 KiB.
+const MEMO_BITS: u32 = 10;
+
+/// The multiplier that spreads an input's bits over the memo's entries (its top `MEMO_BITS`
+/// bits of the product pick the entry).
+const MEMO_MUL: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// Loop calls over at least this many rows use a memo (clearing 16 KiB costs about a
+/// microsecond; one-row calls skip it).
+const MEMO_MIN_ROWS: i64 = 4096;
+
+/// Reserves the scratch of one `log1p` memo in the loop's entry block and returns its offset:
+/// a word saying whether the memo is on (calls over at least [`MEMO_MIN_ROWS`] rows), then
+/// 2^[`MEMO_BITS`] entries of (input bits, result), cleared when on. `start..end` are the loop
+/// call's positions.
+///
+/// Why: `log1p` is a libm call (bit-identical to the interpreter's `f64::ln_1p` only by calling
+/// it), and numeric inputs such as flight distances repeat a few hundred values over a batch,
+/// so a direct-mapped memo keyed by the input's bits skips most calls. A zeroed entry is
+/// (`+0.0`, `+0.0`), which is `log1p(+0.0)`, so clearing is enough to make every entry true;
+/// results are bit for bit the helper's, NaN inputs included (keyed by their bits).
+pub(crate) fn reserve_memo(cx: &mut BodyCx<'_, '_>, start: Value, end: Value) -> usize {
+    let entries = 1usize << MEMO_BITS;
+    let off = cx.layout.scratch(16 + entries * 16);
+    let n = cx.b.ins().isub(end, start);
+    let on = cx.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, n, MEMO_MIN_ROWS);
+    let on = cx.b.ins().uextend(types::I64, on);
+    cx.b.ins().store(mem(), on, cx.scratch, off as i32);
+    let clear = cx.b.create_block();
+    let cont = cx.b.create_block();
+    cx.b.ins().brif(on, clear, &[], cont, &[]);
+    cx.b.switch_to_block(clear);
+    let p = cx.b.ins().iadd_imm_u(cx.scratch, (off + 16) as i64);
+    let words = cx.b.ins().iconst(types::I64, (entries * 2) as i64);
+    cx.call("willump_zero_u64", &[p, words]);
+    cx.b.ins().jump(cont, &[]);
+    cx.b.switch_to_block(cont);
+    off
 }
 
 impl SparsePart {
@@ -184,7 +243,10 @@ impl BodyCx<'_, '_> {
             }
             Expr::Log1p(a) => {
                 let (x, va) = self.f64_of(*a)?;
-                let v = self.call("willump_log1p", &[x]).expect("log1p returns");
+                let v = match self.probe_scratch.get(&i) {
+                    Some(&memo) => self.memo_log1p(memo, x),
+                    None => self.call("willump_log1p", &[x]).expect("log1p returns"),
+                };
                 self.f64s(v, va)
             }
             Expr::Clip { lo, hi, a } => {
@@ -246,6 +308,13 @@ impl BodyCx<'_, '_> {
             }
             Expr::JoinProbe { state, keys } => {
                 let (index, _) = self.joins.get(state).ok_or_else(|| format!("no compiled join for {state}"))?.clone();
+                // SAFETY: `joins` holds the addresses of the indexes the compiled pipeline keeps
+                // alive while it generates code.
+                let ix = unsafe { crate::join::index_at(index) };
+                if let ([k], Some(inline)) = (&keys[..], ix.inline_probe()) {
+                    let v = super::join_probe::emit(self, inline, ix.miss_row(), self.val(*k)?)?;
+                    return Ok(CgVal::Scalar { v, valid: None, elem: ColumnType::I64 });
+                }
                 let off = match self.probe_scratch.get(&i) {
                     Some(&off) => off,
                     None => {
@@ -351,8 +420,13 @@ impl BodyCx<'_, '_> {
             }
             Expr::Pack(parts) => {
                 let LType::Vector(n) = s.ty else { return Err("pack must yield a vector".into()) };
-                let off = self.layout.scratch(n * 8);
-                let base = self.scratch_at(off);
+                let base = match self.direct_packs.get(&s.id).cloned() {
+                    Some(m) => self.merge_row(&m, n)?,
+                    None => {
+                        let off = self.layout.scratch(n * 8);
+                        self.scratch_at(off)
+                    }
+                };
                 let mut at = 0usize;
                 for &p in parts {
                     match self.val(p)? {
@@ -408,6 +482,48 @@ impl BodyCx<'_, '_> {
                 super::linear::link(self, &info, *output, scores, s.ty)?
             }
         })
+    }
+
+    /// `log1p(x)` through the memo at scratch offset `memo` ([`reserve_memo`]): when the memo
+    /// is on, the entry of `x`'s bits is read, and on a hit its result is used; otherwise the
+    /// helper is called (and its result stored in the entry).
+    fn memo_log1p(&mut self, memo: usize, x: Value) -> Value {
+        let on_memo = self.b.create_block();
+        let hit = self.b.create_block();
+        let miss = self.b.create_block();
+        let plain = self.b.create_block();
+        let done = self.b.create_block();
+        let y = self.b.append_block_param(done, types::F64);
+        let on = self.b.ins().load(types::I64, mem(), self.scratch, memo as i32);
+        self.b.ins().brif(on, on_memo, &[], plain, &[]);
+
+        self.b.switch_to_block(on_memo);
+        let bits = self.b.ins().bitcast(types::I64, MemFlagsData::new(), x);
+        let h = self.b.ins().imul_imm_u(bits, MEMO_MUL as i64);
+        let slot = self.b.ins().ushr_imm_u(h, (64 - MEMO_BITS) as i64);
+        let off = self.b.ins().ishl_imm_u(slot, 4);
+        let entries = self.b.ins().iadd_imm_u(self.scratch, (memo + 16) as i64);
+        let e = self.b.ins().iadd(entries, off);
+        let key = self.b.ins().load(types::I64, mem(), e, 0);
+        let same = self.b.ins().icmp(IntCC::Equal, key, bits);
+        self.b.ins().brif(same, hit, &[], miss, &[]);
+
+        self.b.switch_to_block(hit);
+        let v = self.b.ins().load(types::F64, mem(), e, 8);
+        self.b.ins().jump(done, &[BlockArg::Value(v)]);
+
+        self.b.switch_to_block(miss);
+        let v = self.call("willump_log1p", &[x]).expect("log1p returns");
+        self.b.ins().store(mem(), bits, e, 0);
+        self.b.ins().store(mem(), v, e, 8);
+        self.b.ins().jump(done, &[BlockArg::Value(v)]);
+
+        self.b.switch_to_block(plain);
+        let v = self.call("willump_log1p", &[x]).expect("log1p returns");
+        self.b.ins().jump(done, &[BlockArg::Value(v)]);
+
+        self.b.switch_to_block(done);
+        y
     }
 
     fn arith(&mut self, op: ArithOp, x: Value, y: Value) -> Value {
@@ -495,8 +611,23 @@ impl BodyCx<'_, '_> {
         }
     }
 
+    /// The address of the output row that merge `m` of a packed row `n` values wide writes at
+    /// the loop position, for a pack written in place ([`direct_packs`]).
+    fn merge_row(&mut self, m: &Merge, n: usize) -> Result<Value, String> {
+        if self.program.coll(m.into).ty != Type::Dense(Some(n)) {
+            return Err(format!("{} is merged into {}, not a dense<{n}> block", m.value, m.into));
+        }
+        let data = self.arg(Slot::Out { coll: m.into, column: m.column, part: Part::Data });
+        let off = self.b.ins().imul_imm_u(self.k, (n * 8) as i64);
+        Ok(self.b.ins().iadd(data, off))
+    }
+
     /// Appends a value at the loop position.
     pub(crate) fn merge(&mut self, m: &Merge) -> Result<(), String> {
+        if self.direct_packs.contains_key(&m.value) {
+            // written in place by its pack
+            return Ok(());
+        }
         let v = self.val(m.value)?;
         let (coll, column) = (m.into, m.column);
         match v {
