@@ -38,6 +38,9 @@ pub(crate) const LANES: usize = 16;
 /// a batch) go row by row, where each feature's scan stops at the row's own prefix.
 const MIN_LANE_ROWS: usize = 4;
 
+/// A feature's nodes and the lanes' masks, with `u32` masks.
+type Narrow<'a> = (&'a [Node<u32>], &'a mut [[u32; LANES]]);
+
 /// A leaf bitmask.
 pub(crate) trait Mask: Copy + BitAndAssign + Debug + Send + Sync + 'static {
     /// Bits per mask.
@@ -48,22 +51,19 @@ pub(crate) trait Mask: Copy + BitAndAssign + Debug + Send + Sync + 'static {
     fn from_u64(v: u64) -> Self;
     /// The index of the lowest set bit.
     fn lowest(self) -> usize;
-    /// Applies each node of `nodes` (sorted by threshold) to the lanes whose value `v` is above
-    /// its threshold (the lanes where its test is false): `bits[tree][lane] &= keep`; `vmax` is
-    /// the largest of `v` (the scan stops there).
-    #[inline(always)]
-    fn scan(nodes: &[Node<Self>], v: &[f64; LANES], vmax: f64, bits: &mut [[Self; LANES]], _simd: Simd) {
-        scan_lanes(nodes, v, vmax, bits)
-    }
+    /// `nodes` and `bits` as `u32` masks, when `Self` is `u32` (the AVX-512 scan's type).
+    fn narrow<'a>(nodes: &'a [Node<Self>], bits: &'a mut [[Self; LANES]]) -> Option<Narrow<'a>>;
 }
 
-/// [`Mask::scan`] in plain Rust. LLVM compiles the lane loop with a branch per lane (it turns
-/// the masking into a select, then a branch), so this is the slow path for machines without
-/// AVX-512 and for 64-bit masks.
+/// Applies each node of `nodes` (sorted by threshold) to the lanes whose value `v` is above its
+/// threshold (the lanes where its test is false): `bits[tree][lane] &= keep`; `vmax` is the
+/// largest of `v` (the scan stops there). Plain Rust: LLVM compiles the lane loop with a branch
+/// per lane (it turns the masking into a select, then a branch), so this is the slow path for
+/// machines without AVX-512 and for 64-bit masks.
 #[inline(always)]
 fn scan_lanes<M: Mask>(nodes: &[Node<M>], v: &[f64; LANES], vmax: f64, bits: &mut [[M; LANES]]) {
     for nd in nodes.iter().take_while(|nd| nd.thr < vmax) {
-        let b = &mut bits[nd.tree as usize];
+        let b = &mut bits[nd.tree()];
         for l in 0..LANES {
             if nd.thr < v[l] {
                 b[l] &= nd.keep;
@@ -72,43 +72,78 @@ fn scan_lanes<M: Mask>(nodes: &[Node<M>], v: &[f64; LANES], vmax: f64, bits: &mu
     }
 }
 
-/// [`Mask::scan`] for `u32` masks with AVX-512: per node, two compares of 8 f64 lanes into one
-/// 16-bit mask register, and one masked AND of the tree's 16 lane masks.
+/// One feature of [`Scorer::score_lanes`] for `u32` masks with AVX-512: the lanes' values
+/// `col[l * d]` (`m` active lanes) are classified with vector compares, then every node of the
+/// feature's list (sorted by threshold) costs two compares of 8 f64 lanes into one 16-bit mask
+/// register and one masked AND of the tree's 16 lane masks. A NaN lane is false exactly at the
+/// nodes flagged [`NAN_RIGHT`], so it is folded into each node's mask (and the scan then runs to
+/// the end of the list). Returns the lanes holding a zero-like value on a feature with a
+/// zero-as-missing node, which the caller routes node by node.
 ///
 /// # Safety
-/// The machine has AVX-512 F; every node's tree indexes `bits`.
+/// The machine has AVX-512 F; `col[l * d]` is readable for `l < m <= LANES`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-unsafe fn scan_avx512(nodes: &[Node<u32>], v: &[f64; LANES], vmax: f64, bits: &mut [[u32; LANES]]) {
+unsafe fn feature_avx512(
+    nodes: &[Node<u32>],
+    col: *const f64,
+    d: usize,
+    m: usize,
+    zero_feature: bool,
+    bits: &mut [[u32; LANES]],
+) -> u32 {
     use std::arch::x86_64::{
-        _CMP_LT_OQ, _mm512_cmp_pd_mask, _mm512_loadu_pd, _mm512_loadu_si512, _mm512_mask_and_epi32, _mm512_set1_epi32,
+        _CMP_LE_OQ, _CMP_LT_OQ, _CMP_UNORD_Q, _mm512_abs_pd, _mm512_cmp_pd_mask, _mm512_loadu_pd, _mm512_loadu_si512,
+        _mm512_mask_and_epi32, _mm512_mask_mov_pd, _mm512_max_pd, _mm512_reduce_max_pd, _mm512_set1_epi32,
         _mm512_set1_pd, _mm512_storeu_si512,
     };
     const { assert!(LANES == 16) };
+    let mut v = [f64::NEG_INFINITY; LANES];
+    for (l, vl) in v.iter_mut().enumerate().take(m) {
+        // SAFETY: the caller's contract.
+        *vl = unsafe { *col.add(l * d) };
+    }
     let n_trees = bits.len();
     let base = bits.as_mut_ptr();
     // SAFETY: `v` holds 16 f64s; each node's tree is below `n_trees` (checked), and a tree's
     // lanes are 16 u32s (64 bytes) at `base + tree`.
     unsafe {
-        let v0 = _mm512_loadu_pd(v.as_ptr());
-        let v1 = _mm512_loadu_pd(v.as_ptr().add(8));
+        let (mut v0, mut v1) = (_mm512_loadu_pd(v.as_ptr()), _mm512_loadu_pd(v.as_ptr().add(8)));
+        let nan = u16::from(_mm512_cmp_pd_mask::<_CMP_UNORD_Q>(v0, v0))
+            | (u16::from(_mm512_cmp_pd_mask::<_CMP_UNORD_Q>(v1, v1)) << 8);
+        let zero = if zero_feature {
+            let zt = _mm512_set1_pd(ZERO_THRESHOLD);
+            let z = u16::from(_mm512_cmp_pd_mask::<_CMP_LE_OQ>(_mm512_abs_pd(v0), zt))
+                | (u16::from(_mm512_cmp_pd_mask::<_CMP_LE_OQ>(_mm512_abs_pd(v1), zt)) << 8);
+            z & !nan
+        } else {
+            0
+        };
+        // special lanes scan as -inf: no node compares false for them
+        let special = nan | zero;
+        let ninf = _mm512_set1_pd(f64::NEG_INFINITY);
+        v0 = _mm512_mask_mov_pd(v0, special as u8, ninf);
+        v1 = _mm512_mask_mov_pd(v1, (special >> 8) as u8, ninf);
+        let vmax = if nan != 0 { f64::INFINITY } else { _mm512_reduce_max_pd(_mm512_max_pd(v0, v1)) };
         for nd in nodes {
             // the list is sorted: past the largest value, no node is false for any lane
-            if nd.thr >= vmax {
+            if nd.thr > vmax {
                 break;
             }
-            let t = nd.tree as usize;
+            let t = nd.tree();
             if t >= n_trees {
                 continue;
             }
             let thr = _mm512_set1_pd(nd.thr);
             let lo = _mm512_cmp_pd_mask::<_CMP_LT_OQ>(thr, v0);
             let hi = _mm512_cmp_pd_mask::<_CMP_LT_OQ>(thr, v1);
-            let k = u16::from(lo) | (u16::from(hi) << 8);
+            let nan_false = nan & 0u16.wrapping_sub(u16::from(nd.tree & NAN_RIGHT != 0));
+            let k = u16::from(lo) | (u16::from(hi) << 8) | nan_false;
             let p = base.add(t) as *mut std::arch::x86_64::__m512i;
             let b = _mm512_loadu_si512(p);
             _mm512_storeu_si512(p, _mm512_mask_and_epi32(b, k, b, _mm512_set1_epi32(nd.keep as i32)));
         }
+        u32::from(zero)
     }
 }
 
@@ -117,18 +152,11 @@ impl Mask for u32 {
     fn low(n: usize) -> u32 {
         if n >= 32 { u32::MAX } else { (1 << n) - 1 }
     }
+    fn narrow<'a>(nodes: &'a [Node<u32>], bits: &'a mut [[u32; LANES]]) -> Option<Narrow<'a>> {
+        Some((nodes, bits))
+    }
     fn from_u64(v: u64) -> u32 {
         v as u32
-    }
-    #[inline(always)]
-    fn scan(nodes: &[Node<u32>], v: &[f64; LANES], vmax: f64, bits: &mut [[u32; LANES]], simd: Simd) {
-        #[cfg(target_arch = "x86_64")]
-        if simd == Simd::Avx512 {
-            // SAFETY: `Simd::detect` found AVX-512 F on this machine.
-            return unsafe { scan_avx512(nodes, v, vmax, bits) };
-        }
-        let _ = simd;
-        scan_lanes(nodes, v, vmax, bits)
     }
     #[inline(always)]
     fn lowest(self) -> usize {
@@ -140,6 +168,10 @@ impl Mask for u64 {
     const BITS: usize = 64;
     fn low(n: usize) -> u64 {
         if n >= 64 { u64::MAX } else { (1 << n) - 1 }
+    }
+    fn narrow<'a>(nodes: &'a [Node<u64>], bits: &'a mut [[u64; LANES]]) -> Option<Narrow<'a>> {
+        let _ = (nodes, bits);
+        None
     }
     fn from_u64(v: u64) -> u64 {
         v
@@ -156,8 +188,20 @@ impl Mask for u64 {
 #[repr(C)]
 pub(crate) struct Node<M> {
     thr: f64,
+    /// The tree, and in the top bit whether a NaN goes right at the node.
     tree: u32,
     keep: M,
+}
+
+/// The bit of [`Node::tree`] that says a NaN goes right.
+const NAN_RIGHT: u32 = 1 << 31;
+
+impl<M> Node<M> {
+    /// The node's tree.
+    #[inline(always)]
+    fn tree(&self) -> usize {
+        (self.tree & !NAN_RIGHT) as usize
+    }
 }
 
 /// A node's missing-value rule, for the node-by-node route of zero-like values.
@@ -213,7 +257,7 @@ struct Prefix<M> {
 
 /// Vector instruction sets the kernel's scan uses (chosen when the ensemble is prepared).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Simd {
+enum Simd {
     /// What the build targets.
     Baseline,
     /// AVX-512 F, VL, BW, DQ with BMI1 and POPCNT (the lane scan for `u32` masks only).
@@ -261,6 +305,9 @@ impl<M: Mask> Scorer<M> {
         let mut leaf_start = Vec::with_capacity(e.trees.len());
         let mut leaves = Vec::new();
         let mut init = Vec::with_capacity(e.trees.len());
+        if e.trees.len() >= NAN_RIGHT as usize {
+            return None;
+        }
         for (t, tree) in e.trees.iter().enumerate() {
             let n_leaves = tree.leaf_value.len();
             if n_leaves > M::BITS || n_leaves == 0 {
@@ -311,10 +358,11 @@ impl<M: Mask> Scorer<M> {
             s.nan_start[f] = s.nan_nodes.len() as u32;
             while at < entries.len() && entries[at].0 as usize == f {
                 let (_, thr, tree, keep, rule) = entries[at];
-                let node = Node { thr, tree, keep: M::from_u64(keep) };
+                let nan_right = !numerical_goes_left(f64::NAN, thr, rule.missing, rule.default_left);
+                let node = Node { thr, tree: tree | if nan_right { NAN_RIGHT } else { 0 }, keep: M::from_u64(keep) };
                 s.nodes.push(node);
                 s.rules.push(rule);
-                if !numerical_goes_left(f64::NAN, thr, rule.missing, rule.default_left) {
+                if nan_right {
                     s.nan_nodes.push(node);
                 }
                 s.zero_feature[f] |= rule.missing == MissingType::Zero;
@@ -341,12 +389,12 @@ impl<M: Mask> Scorer<M> {
             let mut row = vec![all; nt];
             p.table.extend_from_slice(&row);
             for nd in &self.nodes[self.start[f] as usize..self.start[f + 1] as usize] {
-                row[nd.tree as usize] &= nd.keep;
+                row[nd.tree()] &= nd.keep;
                 p.table.extend_from_slice(&row);
             }
             let mut nan = vec![all; nt];
             for nd in &self.nan_nodes[self.nan_start[f] as usize..self.nan_start[f + 1] as usize] {
-                nan[nd.tree as usize] &= nd.keep;
+                nan[nd.tree()] &= nd.keep;
             }
             p.table.extend_from_slice(&nan);
         }
@@ -382,14 +430,14 @@ impl<M: Mask> Scorer<M> {
     fn special_nodes(&self, f: usize, x: f64, mut clear: impl FnMut(usize, M)) {
         if x.is_nan() {
             for nd in &self.nan_nodes[self.nan_start[f] as usize..self.nan_start[f + 1] as usize] {
-                clear(nd.tree as usize, nd.keep);
+                clear(nd.tree(), nd.keep);
             }
             return;
         }
         let (s, e) = (self.start[f] as usize, self.start[f + 1] as usize);
         for (nd, r) in self.nodes[s..e].iter().zip(&self.rules[s..e]) {
             if !numerical_goes_left(x, nd.thr, r.missing, r.default_left) {
-                clear(nd.tree as usize, nd.keep);
+                clear(nd.tree(), nd.keep);
             }
         }
     }
@@ -487,7 +535,7 @@ impl<M: Mask> Scorer<M> {
             // the false nodes are the prefix with `threshold < v`: stop at the first true one
             let nodes = &self.nodes[self.start[f] as usize..self.start[f + 1] as usize];
             for nd in nodes.iter().take_while(|nd| nd.thr < v) {
-                bits[nd.tree as usize] &= nd.keep;
+                bits[nd.tree()] &= nd.keep;
             }
         }
         self.sum_row(bits, out);
@@ -506,6 +554,22 @@ impl<M: Mask> Scorer<M> {
         }
         for f in 0..d {
             let zero_feature = self.zero_feature[f];
+            let nodes = &self.nodes[self.start[f] as usize..self.start[f + 1] as usize];
+            #[cfg(target_arch = "x86_64")]
+            if self.simd == Simd::Avx512
+                && let Some((narrow_nodes, narrow)) = M::narrow(nodes, bits)
+            {
+                let col = x[f..].as_ptr();
+                // SAFETY: AVX-512 F was detected; row `l < m` of `x` has its feature `f` at
+                // `col + l * d` (`x` holds `m` rows of `d`).
+                let mut zero = unsafe { feature_avx512(narrow_nodes, col, d, m, zero_feature, narrow) };
+                while zero != 0 {
+                    let l = zero.trailing_zeros() as usize;
+                    zero &= zero - 1;
+                    self.special_nodes(f, x[l * d + f], |t, keep| bits[t][l] &= keep);
+                }
+                continue;
+            }
             let mut v = [f64::NEG_INFINITY; LANES];
             let mut vmax = f64::NEG_INFINITY;
             let mut special = 0u32; // one bit per special lane
@@ -516,15 +580,14 @@ impl<M: Mask> Scorer<M> {
                 *vl = if s { f64::NEG_INFINITY } else { xv };
                 vmax = if *vl > vmax { *vl } else { vmax };
             }
-            let nodes = &self.nodes[self.start[f] as usize..self.start[f + 1] as usize];
-            M::scan(nodes, &v, vmax, bits, self.simd);
+            scan_lanes(nodes, &v, vmax, bits);
             while special != 0 {
                 let l = special.trailing_zeros() as usize;
                 special &= special - 1;
                 let xv = x[l * d + f];
                 if xv.is_nan() {
                     for nd in &self.nan_nodes[self.nan_start[f] as usize..self.nan_start[f + 1] as usize] {
-                        bits[nd.tree as usize][l] &= nd.keep;
+                        bits[nd.tree()][l] &= nd.keep;
                     }
                 } else {
                     self.special_nodes(f, xv, |t, keep| bits[t][l] &= keep);
