@@ -53,6 +53,8 @@ pub(crate) trait Mask: Copy + BitAndAssign + Debug + Send + Sync + 'static {
     fn lowest(self) -> usize;
     /// `nodes` and `bits` as `u32` masks, when `Self` is `u32` (the AVX-512 scan's type).
     fn narrow<'a>(nodes: &'a [Node<Self>], bits: &'a mut [[Self; LANES]]) -> Option<Narrow<'a>>;
+    /// `s` as a scorer with `u32` masks, when `Self` is `u32`.
+    fn narrow_scorer(s: &Scorer<Self>) -> Option<&Scorer<u32>>;
 }
 
 /// Applies each node of `nodes` (sorted by threshold) to the lanes whose value `v` is above its
@@ -155,6 +157,9 @@ impl Mask for u32 {
     fn narrow<'a>(nodes: &'a [Node<u32>], bits: &'a mut [[u32; LANES]]) -> Option<Narrow<'a>> {
         Some((nodes, bits))
     }
+    fn narrow_scorer(s: &Scorer<u32>) -> Option<&Scorer<u32>> {
+        Some(s)
+    }
     fn from_u64(v: u64) -> u32 {
         v as u32
     }
@@ -171,6 +176,10 @@ impl Mask for u64 {
     }
     fn narrow<'a>(nodes: &'a [Node<u64>], bits: &'a mut [[u64; LANES]]) -> Option<Narrow<'a>> {
         let _ = (nodes, bits);
+        None
+    }
+    fn narrow_scorer(s: &Scorer<u64>) -> Option<&Scorer<u32>> {
+        let _ = s;
         None
     }
     fn from_u64(v: u64) -> u64 {
@@ -253,6 +262,70 @@ struct Prefix<M> {
     off: Vec<usize>,
     /// Rows of `n_trees` masks.
     table: Vec<M>,
+}
+
+/// Most trees whose `u32` masks [`row_prefix_avx512`] keeps in vector registers (8 x 16).
+const REGISTER_TREES: usize = 128;
+
+/// One row by prefix tables with `u32` masks and AVX-512: the trees' masks stay in 8 vector
+/// registers across the features, so each feature's table row is a load independent of the
+/// others' (the row loads miss the cache on a busy machine; kept in memory, the masks chained
+/// every feature's loads behind the previous feature's stores).
+///
+/// # Safety
+/// The machine has the features `Simd::Avx512` checks; `s` has at most [`REGISTER_TREES`] trees,
+/// `p` is its prefix table and `x` one row.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vl,avx512bw,avx512dq,bmi1,popcnt")]
+unsafe fn row_prefix_avx512(s: &Scorer<u32>, p: &Prefix<u32>, x: &[f64], out: &mut [f64]) {
+    use std::arch::x86_64::{
+        __m512i, _mm512_and_epi32, _mm512_maskz_loadu_epi32, _mm512_set1_epi32, _mm512_storeu_si512,
+    };
+    let nt = s.init.len();
+    // lanes of vector i that hold trees
+    let kmask: [u16; 8] = std::array::from_fn(|i| {
+        let n = nt.saturating_sub(16 * i).min(16);
+        ((1u32 << n) - 1) as u16
+    });
+    let mut acc = [_mm512_set1_epi32(-1); 8];
+    let mut any_zero = false;
+    for (f, &v) in x.iter().enumerate().take(s.n_features) {
+        let thr = &s.thr[s.start[f] as usize..s.start[f + 1] as usize];
+        let j = if v.is_nan() {
+            thr.len() + 1
+        } else if s.zero_feature[f] && v.abs() <= ZERO_THRESHOLD {
+            // node by node below, on the combined masks
+            any_zero = true;
+            continue;
+        } else {
+            thr.iter().map(|&t| usize::from(t < v)).sum()
+        };
+        let row = &p.table[(p.off[f] + j) * nt..(p.off[f] + j + 1) * nt];
+        for (i, a) in acc.iter_mut().enumerate() {
+            // SAFETY: lanes `16 * i + l` with bit `l` of `kmask[i]` set are below `nt`, inside
+            // `row`; masked-off lanes are not read.
+            *a = _mm512_and_epi32(*a, unsafe {
+                _mm512_maskz_loadu_epi32(kmask[i], row.as_ptr().wrapping_add(16 * i) as *const i32)
+            });
+        }
+    }
+    let mut bits = [0u32; REGISTER_TREES];
+    for (i, a) in acc.iter().enumerate() {
+        // SAFETY: `bits` holds 8 x 16 u32s.
+        unsafe { _mm512_storeu_si512(bits.as_mut_ptr().add(16 * i) as *mut __m512i, *a) };
+    }
+    let bits = &mut bits[..nt];
+    for (b, &i) in bits.iter_mut().zip(&s.init) {
+        *b &= i;
+    }
+    if any_zero {
+        for (f, &v) in x.iter().enumerate().take(s.n_features) {
+            if !v.is_nan() && s.zero_feature[f] && v.abs() <= ZERO_THRESHOLD {
+                s.special_nodes(f, v, |t, keep| bits[t] &= keep);
+            }
+        }
+    }
+    s.sum_row(bits, out);
 }
 
 /// Vector instruction sets the kernel's scan uses (chosen when the ensemble is prepared).
@@ -498,6 +571,13 @@ impl<M: Mask> Scorer<M> {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx512vl,avx512bw,avx512dq,bmi1,popcnt")]
     fn score_row_avx512(&self, x: &[f64], bits: &mut [M], out: &mut [f64]) {
+        if let Some(s) = M::narrow_scorer(self)
+            && let Some(p) = &s.prefix
+            && s.init.len() <= REGISTER_TREES
+        {
+            // SAFETY: the caller checked the features (`Simd::Avx512`).
+            return unsafe { row_prefix_avx512(s, p, x, out) };
+        }
         self.score_row(x, bits, out)
     }
 
