@@ -11,8 +11,8 @@ pub enum OptLevel {
 }
 
 /// How tree ensembles are compiled. The default is [`TreeMode::QuickScorer`]: on the 100-tree,
-/// 31-leaf bench (`benches/jit_gbdt.rs`) it scored batches about 2x faster than branches and one
-/// row about as fast.
+/// 31-leaf bench (`benches/jit_gbdt.rs`) it scored batches 2.8x to 4.4x faster than branches and
+/// single rows faster too (1.6 against 2.3-3.0 us), and compiles 10x faster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TreeMode {
     /// Every node a branch with its threshold as a constant.

@@ -4,9 +4,9 @@
 //! [`willump_quickscorer`], a tight Rust kernel, once per block of rows (or once per row).
 //!
 //! Why a Rust kernel and not generated code: the tables are data either way, and the kernel's
-//! inner loop (one compare and one AND per node, over 16 rows at once) is vectorized by LLVM;
-//! Cranelift emits scalar code only, so the same loop in generated code would be several times
-//! longer per node.
+//! inner loop (two compares into a mask register and one masked AND per node, over 16 rows at
+//! once) uses AVX-512, which Cranelift does not emit: the same loop in generated code would be
+//! about 16 times longer per node.
 //!
 //! How it scores: each tree's leaves are numbered left to right, and a row starts with every
 //! leaf possible (one bit per leaf, `u32` masks when every tree has at most 32 leaves, `u64` up
@@ -16,15 +16,25 @@
 //! feature, each tree's exit leaf is its leftmost remaining leaf (lowest set bit).
 //!
 //! Missing values, as trained (`willump_runtime::models::numerical_goes_left`): NaN goes to each
-//! node's NaN side (the default side, or where 0.0 goes for `MissingType::None`), through a
-//! per-feature list of the nodes a NaN goes right at, computed with the runtime's own rule. On a
+//! node's NaN side (the default side, or where 0.0 goes for `MissingType::None`): the nodes a NaN
+//! goes right at, found with the runtime's own rule, are flagged (the AVX-512 scan folds NaN
+//! lanes into each node's mask) and listed per feature (the other paths apply the list). On a
 //! feature with any `MissingType::Zero` node, a value with `|v| <= ZERO_THRESHOLD` is routed node
 //! by node by the runtime's rule (the zero-as-missing nodes send it the default way, the others
 //! compare it). Leaf values are added onto the base scores tree by tree in ensemble order, as
 //! the eager evaluator does, so scores are bit-identical to it.
 //!
+//! Single rows (a one-row call, or fewer than 4 rows left in a block) use prefix tables when they
+//! fit in 2 MiB: per feature and prefix length, the AND of every tree's masks, so a row costs a
+//! count of thresholds below its value and one AND of `n_trees` masks per feature (with AVX-512
+//! and at most 128 trees, the masks stay in vector registers across the features).
+//!
+//! Vector instructions: AVX-512 when the machine has it (detected when the ensemble is
+//! prepared). Without it (or with `u64` masks) the lane loop is plain Rust, which LLVM compiles
+//! with a branch per lane: correct and tested, but several times slower.
+//!
 //! Limits (the compiler keeps trees as branches for these ensembles): categorical splits, a
-//! tree of more than 64 leaves, a NaN threshold.
+//! tree of more than 64 leaves, a NaN threshold, 2^31 trees or more.
 
 use std::fmt::Debug;
 use std::ops::BitAndAssign;
@@ -35,7 +45,8 @@ use willump_runtime::models::{Decision, MissingType, TreeEnsemble, ZERO_THRESHOL
 pub(crate) const LANES: usize = 16;
 
 /// Fewest rows of a group scored by the lane kernel; smaller groups (one row per call, the end of
-/// a batch) go row by row, where each feature's scan stops at the row's own prefix.
+/// a batch) go row by row (prefix tables, or a scan that stops at the row's own prefix). Not
+/// tuned: a group's scan costs about the same for 4 rows as for 16.
 const MIN_LANE_ROWS: usize = 4;
 
 /// A feature's nodes and the lanes' masks, with `u32` masks.
