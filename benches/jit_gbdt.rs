@@ -6,6 +6,7 @@
 //! ```text
 //! python benches/python/jit_gbdt_baseline.py target/jit_gbdt   # LightGBM model + rows + Python timings
 //! cargo bench --bench jit_gbdt -- target/jit_gbdt
+//! cargo bench --bench jit_gbdt -- --only=QuickScorer    # the variants whose label has this text
 //! ```
 //!
 //! Without the directory the bench trains its own GBDT (same shape) on seeded data.
@@ -44,6 +45,8 @@ fn seeded(n: usize, d: usize, seed: u64) -> (Array2<f64>, Vec<f64>) {
 
 fn main() {
     let dir = std::env::args().skip(1).find(|a| !a.starts_with('-')).map(std::path::PathBuf::from);
+    // `--only=TEXT`: run the compiled variants whose label contains TEXT (for profiling one)
+    let only = std::env::args().find_map(|a| a.strip_prefix("--only=").map(str::to_string));
     let loaded = dir.as_ref().and_then(|d| {
         let m = load_lightgbm_file(d.join("model.txt")).ok()?;
         Some((Arc::new(m) as Arc<dyn Model>, read_rows(&d.join("rows.f64"))?))
@@ -81,13 +84,16 @@ fn main() {
     let want = format!("{:?}", p.run(&inputs).unwrap());
 
     for (tree_mode, opt_level, tree_blocks) in [
+        (TreeMode::QuickScorer, OptLevel::None, false),
         (TreeMode::Branches, OptLevel::None, true),
         (TreeMode::Branches, OptLevel::None, false),
-        (TreeMode::Branches, OptLevel::Speed, true),
         (TreeMode::Branches, OptLevel::Speed, false),
         (TreeMode::Table, OptLevel::None, false),
-        (TreeMode::Table, OptLevel::Speed, false),
     ] {
+        let label = format!("compiled {tree_mode:?}/{opt_level:?}{}", if tree_blocks { "/blocks" } else { "" });
+        if only.as_ref().is_some_and(|o| !label.contains(o.as_str())) {
+            continue;
+        }
         let opts = CompileOptions { tree_mode, opt_level, tree_blocks, verify: false, ..CompileOptions::default() };
         let compile_s = median(
             (0..3)
@@ -120,7 +126,6 @@ fn main() {
             lat.push(t.elapsed().as_secs_f64() * 1e6);
         }
         lat.sort_by(|a, b| a.total_cmp(b));
-        let label = format!("compiled {tree_mode:?}/{opt_level:?}{}", if tree_blocks { "/blocks" } else { "" });
         println!(
             "{label:<34} {:>12.0} rows/s, 2 threads {:>10.0} rows/s ({:.2}x), one row p50 {:.2} us p99 {:.2} us, compile {:.1} ms",
             n as f64 / one,

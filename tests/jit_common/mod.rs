@@ -1,6 +1,6 @@
 //! Shared helpers of the JIT's differential tests: run a pipeline through the interpreter, the
 //! loop-IR evaluator (lowered, unfused and fused) and the compiled code (fused and not, both
-//! optimization levels, both tree modes, one and two threads, all rows and a row subset), and
+//! optimization levels, every tree mode, one and two threads, all rows and a row subset), and
 //! require the same result.
 
 #![allow(dead_code)]
@@ -24,15 +24,21 @@ pub fn option_sets() -> Vec<CompileOptions> {
     let mut out = Vec::new();
     for fuse in [true, false] {
         for opt_level in [OptLevel::None, OptLevel::Speed] {
-            for tree_mode in [TreeMode::Branches, TreeMode::Table] {
+            for tree_mode in [TreeMode::Branches, TreeMode::Table, TreeMode::QuickScorer] {
                 out.push(CompileOptions { fuse, opt_level, tree_mode, verify: true, ..CompileOptions::default() });
             }
         }
     }
-    // trees a block of rows at a time (the default runs them row by row)
-    out.push(CompileOptions { tree_blocks: true, verify: true, ..CompileOptions::default() });
+    // trees as branches a block of rows at a time (branches run row by row without it)
     out.push(CompileOptions {
         tree_blocks: true,
+        tree_mode: TreeMode::Branches,
+        verify: true,
+        ..CompileOptions::default()
+    });
+    out.push(CompileOptions {
+        tree_blocks: true,
+        tree_mode: TreeMode::Branches,
         opt_level: OptLevel::Speed,
         verify: true,
         ..CompileOptions::default()

@@ -128,6 +128,12 @@ pub(crate) fn helpers() -> Vec<Helper> {
             params: &[I64, I64],
             ret: Some(I64),
         },
+        Helper {
+            name: "willump_quickscorer",
+            addr: crate::codegen::willump_quickscorer as *const u8,
+            params: &[I64, I64, I64, I64, I64],
+            ret: None,
+        },
         Helper { name: "willump_copy_f64", addr: willump_copy_f64 as *const u8, params: &[I64, I64, I64], ret: None },
         Helper { name: "willump_zero_u64", addr: willump_zero_u64 as *const u8, params: &[I64, I64], ret: None },
     ]

@@ -11,8 +11,11 @@
 
 mod join_probe;
 mod linear;
+mod quickscorer;
 mod scalar;
 mod trees;
+
+pub(crate) use quickscorer::willump_quickscorer;
 
 use std::collections::HashMap;
 
@@ -121,6 +124,9 @@ impl LoopLayout {
 pub(crate) struct ConstPool {
     f64s: Vec<Vec<f64>>,
     u32s: Vec<Vec<u32>>,
+    /// Prepared structures a kernel reads (boxed: they never move), and their table bytes.
+    objects: Vec<Box<dyn std::any::Any + Send + Sync>>,
+    object_bytes: usize,
 }
 
 impl ConstPool {
@@ -138,9 +144,20 @@ impl ConstPool {
         self.u32s.last().expect("just pushed").as_ptr() as i64
     }
 
+    /// Keeps `v` (whose tables take `bytes`) and returns its address.
+    pub(crate) fn object<T: std::any::Any + Send + Sync>(&mut self, v: T, bytes: usize) -> i64 {
+        let b = Box::new(v);
+        let addr = &*b as *const T as i64;
+        self.objects.push(b);
+        self.object_bytes += bytes;
+        addr
+    }
+
     /// Bytes held.
     pub(crate) fn bytes(&self) -> usize {
-        self.f64s.iter().map(|v| v.len() * 8).sum::<usize>() + self.u32s.iter().map(|v| v.len() * 4).sum::<usize>()
+        self.f64s.iter().map(|v| v.len() * 8).sum::<usize>()
+            + self.u32s.iter().map(|v| v.len() * 4).sum::<usize>()
+            + self.object_bytes
     }
 }
 
@@ -161,6 +178,7 @@ pub(crate) struct Jit {
     keep_clif: bool,
     tree_table: bool,
     tree_blocks: bool,
+    tree_quick: bool,
 }
 
 /// Memory flags for the generated loads and stores: the caller checked every pointer and
@@ -210,6 +228,7 @@ impl Jit {
             keep_clif: opts.keep_clif,
             tree_table: opts.tree_mode == crate::options::TreeMode::Table,
             tree_blocks: opts.tree_blocks,
+            tree_quick: opts.tree_mode == crate::options::TreeMode::QuickScorer,
         })
     }
 
@@ -265,6 +284,7 @@ impl Jit {
                 types: HashMap::new(),
                 loop_exits: Vec::new(),
                 tree_blocks: self.tree_blocks,
+                tree_quick: self.tree_quick,
                 probe_scratch: HashMap::new(),
                 direct_packs: HashMap::new(),
             };
@@ -421,10 +441,11 @@ fn source_row(cx: &mut scalar::BodyCx<'_, '_>, set: RowSet, k: Value, rows: Valu
 const TREE_BLOCK: usize = 16;
 
 /// The statement index of a loop's tree-ensemble model when the loop can run in row blocks:
-/// trees as branches, a dense input, and everything after the model a function of its output
-/// (the rest is computed per row before the block's trees run, the model's users after).
+/// trees as branches with blocks asked for, or QuickScorer; a dense input; and everything after
+/// the model a function of its output (the rest is computed per row before the block's trees
+/// run, the model's users after).
 fn blockable(cx: &scalar::BodyCx<'_, '_>, l: &Loop) -> Option<usize> {
-    if cx.tree_table || !cx.tree_blocks {
+    if cx.tree_table || !(cx.tree_blocks || cx.tree_quick) {
         return None;
     }
     let models: Vec<usize> = (0..l.body.len()).filter(|&i| matches!(l.body[i].expr, Expr::Model { .. })).collect();

@@ -62,6 +62,8 @@ pub(crate) struct BodyCx<'a, 'b> {
     pub row: Value,
     pub fail: Option<Block>,
     pub tree_table: bool,
+    /// Whether tree ensembles are scored by the QuickScorer kernel (when it can score them).
+    pub tree_quick: bool,
     /// Text kernels by vectorizer state: index, address.
     pub kernels: &'a HashMap<StateId, (usize, i64)>,
     /// Compiled joins by side-table state: the index's address, and each value column's values

@@ -1,5 +1,6 @@
-//! Tree ensembles in generated code, two ways (measured against each other in
+//! Tree ensembles in generated code, three ways (measured against each other in
 //! `benches/jit_gbdt.rs`):
+//! - QuickScorer: a call of the kernel of [`super::quickscorer`] on a block of rows (or one row);
 //! - branches: every internal node is a conditional branch with its threshold as a constant, every
 //!   leaf a constant passed to the tree's join block;
 //! - table: one generated walk over node records (threshold, feature, children, missing rule)
@@ -16,6 +17,7 @@ use cranelift_codegen::ir::{BlockArg, InstBuilder, Value, types};
 use willump_runtime::models::{Decision, MissingType, Tree, TreeEnsemble};
 
 use super::mem;
+use super::quickscorer::QuickScorer;
 use super::scalar::BodyCx;
 
 /// LightGBM's zero threshold for `MissingType::Zero`.
@@ -24,6 +26,13 @@ pub(crate) use willump_runtime::models::ZERO_THRESHOLD;
 /// Writes the ensemble's raw scores for the row at `x` to `scores`.
 pub(crate) fn emit(cx: &mut BodyCx<'_, '_>, e: &TreeEnsemble, x: Value, scores: Value) -> Result<(), String> {
     let k = e.n_outputs();
+    if cx.tree_quick
+        && let Some(q) = QuickScorer::new(e)
+    {
+        let one = cx.b.ins().iconst(types::I64, 1);
+        quick(cx, q, x, one, scores);
+        return Ok(());
+    }
     if cx.tree_table {
         let has_cats = e.trees.iter().any(|t| t.decision.iter().any(|d| matches!(d, Decision::Categorical { .. })));
         if has_cats {
@@ -49,6 +58,12 @@ pub(crate) fn emit(cx: &mut BodyCx<'_, '_>, e: &TreeEnsemble, x: Value, scores: 
 /// branches) runs for every row of the block before the next tree, adding its leaf in tree order.
 pub(crate) fn emit_block(cx: &mut BodyCx<'_, '_>, e: &TreeEnsemble, xblk: Value, nb: Value, sblk: Value) {
     let k = e.n_outputs();
+    if cx.tree_quick
+        && let Some(q) = QuickScorer::new(e)
+    {
+        quick(cx, q, xblk, nb, sblk);
+        return;
+    }
     let d = e.n_features;
     let (h, j) = super::counted_loop_head(cx, nb);
     let so = cx.b.ins().imul_imm_u(j, (k * 8) as i64);
@@ -71,6 +86,17 @@ pub(crate) fn emit_block(cx: &mut BodyCx<'_, '_>, e: &TreeEnsemble, xblk: Value,
         cx.b.ins().store(mem(), sum, srow, at);
         super::counted_loop_end(cx, h, j);
     }
+}
+
+/// A call of the QuickScorer kernel on the `n` rows at `x`, writing their scores to `scores`;
+/// the pipeline keeps the prepared ensemble `q`, the loop's scratch holds the kernel's masks.
+fn quick(cx: &mut BodyCx<'_, '_>, q: QuickScorer, x: Value, n: Value, scores: Value) {
+    let off = cx.layout_scratch(q.scratch_bytes());
+    let bytes = q.bytes();
+    let addr = cx.consts.object(q, bytes);
+    let qv = cx.b.ins().iconst(types::I64, addr);
+    let scratch = cx.scratch_at(off);
+    cx.call("willump_quickscorer", &[qv, x, n, scores, scratch]);
 }
 
 /// Whether a numerical split sends `x` left, as an i8.
