@@ -10,7 +10,8 @@ pub enum OptLevel {
     Speed,
 }
 
-/// How tree ensembles are compiled. The default is [`TreeMode::QuickScorer`]: on the 100-tree,
+/// How tree ensembles are compiled. The default ([`TreeMode::for_this_machine`]) is
+/// [`TreeMode::QuickScorer`] on machines with AVX-512: on the 100-tree,
 /// 31-leaf bench (`benches/jit_gbdt.rs`) it scored batches 2.8x to 4.4x faster than branches and
 /// single rows faster too (1.6 against 2.3-3.0 us), and compiles 10x faster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +25,16 @@ pub enum TreeMode {
     /// `codegen/quickscorer.rs`). Ensembles it cannot score (categorical splits, trees of more
     /// than 64 leaves) are compiled as branches.
     QuickScorer,
+}
+
+impl TreeMode {
+    /// The default tree mode on this machine: [`QuickScorer`](TreeMode::QuickScorer) where its
+    /// AVX-512 kernel runs (x86-64 with AVX-512 F/VL/BW/DQ), else [`Branches`](TreeMode::Branches):
+    /// the plain QuickScorer kernel tests one row at a time with a branch and was measured about
+    /// 6x slower than the AVX-512 one, which would lose to branches.
+    pub fn for_this_machine() -> TreeMode {
+        if crate::codegen::has_simd_kernel() { TreeMode::QuickScorer } else { TreeMode::Branches }
+    }
 }
 
 /// Options of [`crate::compile`].
@@ -55,7 +66,7 @@ impl Default for CompileOptions {
     fn default() -> Self {
         CompileOptions {
             opt_level: OptLevel::None,
-            tree_mode: TreeMode::QuickScorer,
+            tree_mode: TreeMode::for_this_machine(),
             verify: cfg!(debug_assertions),
             fuse: true,
             threads: 1,

@@ -15,7 +15,7 @@ mod quickscorer;
 mod scalar;
 mod trees;
 
-pub(crate) use quickscorer::willump_quickscorer;
+pub(crate) use quickscorer::{has_simd_kernel, willump_quickscorer};
 
 use std::collections::HashMap;
 

@@ -348,6 +348,12 @@ enum Simd {
     Avx512,
 }
 
+/// Whether this machine runs the AVX-512 QuickScorer kernel (the plain kernel is several times
+/// slower: see [`TreeMode::for_this_machine`](crate::options::TreeMode::for_this_machine)).
+pub(crate) fn has_simd_kernel() -> bool {
+    Simd::detect() == Simd::Avx512
+}
+
 impl Simd {
     /// The widest set this machine has.
     fn detect() -> Simd {
