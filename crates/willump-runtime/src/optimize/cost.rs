@@ -3,13 +3,12 @@
 //! repeats; a fixed-cost model gives known costs (tests, or a reproduction from a report).
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 use willump_ir::FeatureGroups;
 
 use super::executor::Executor;
-use super::serving::{ServingCosts, measure_serving};
+use super::serving::{CLOCK, ServingCosts, measure_serving, time_run};
 use crate::error::{Error, Result};
 use crate::pipeline::Pipeline;
 use crate::value::Value;
@@ -96,21 +95,15 @@ impl CostModel for MeasuredCosts {
         for g in &groups.groups {
             let part = self.executor.prepare(pipeline, &g.roots)?;
             part.run(&batch, None)?; // warm-up (caches, lazily built tables)
-            let mut times: Vec<f64> = (0..self.repeats)
-                .map(|_| {
-                    let t = Instant::now();
-                    let out = part.run(&batch, None);
-                    let dt = t.elapsed().as_secs_f64();
-                    out.map(|_| dt)
-                })
-                .collect::<Result<_>>()?;
+            let mut times: Vec<f64> =
+                (0..self.repeats).map(|_| time_run(|| part.run(&batch, None))).collect::<Result<_>>()?;
             times.sort_by(f64::total_cmp);
             per_row.push(times[times.len() / 2] / rows.len() as f64);
         }
         Ok(GroupCosts {
             per_row,
             source: format!(
-                "measured on {}: each group alone, {} rows, median of {} repeats",
+                "measured on {}: each group alone, {} rows, median of {} repeats, {CLOCK}",
                 self.executor.name(),
                 rows.len(),
                 self.repeats

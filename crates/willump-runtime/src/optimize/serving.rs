@@ -73,8 +73,8 @@ impl ServingCosts {
 }
 
 /// Times, on `executor`, the full pipeline on every row of `batch` and on every other row, and
-/// each small part on every row; `repeats` interleaved rounds after one warm-up, the least time
-/// of each kept.
+/// each small part on every row, in `repeats` interleaved rounds after one warm-up; the median
+/// of each part's times (CPU time, see [`time_run`]) is kept.
 pub fn measure_serving(
     executor: &dyn Executor,
     full: &Pipeline,
@@ -95,10 +95,9 @@ pub fn measure_serving(
     let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(repeats); 2 + small.len()];
     for round in 0..=repeats {
         let mut timed = |k: usize, f: &dyn Fn() -> Result<Vec<Value>>| -> Result<()> {
-            let t = Instant::now();
-            f()?;
+            let t = time_run(f)?;
             if round > 0 {
-                times[k].push(t.elapsed().as_secs_f64());
+                times[k].push(t);
             }
             Ok(())
         };
@@ -108,27 +107,109 @@ pub fn measure_serving(
             timed(2 + i, &|| part.run(batch, None))?;
         }
     }
-    // The least time of the repeats, not the median: these runs take a few milliseconds, the
-    // scheduler's time slice on a loaded machine, so other processes preempt many of them and
-    // only ever add time. Under a load average of 7 on 2 cores, medians of 7 repeats put the
-    // predicted speed-up of text cascades answering 49% of rows early anywhere from 1.4x to 3.0x.
-    let least = |v: Vec<f64>| v.into_iter().fold(f64::INFINITY, f64::min);
-    let mut times = times.into_iter().map(least);
-    let full_cost = times.next().unwrap_or(0.0) / n as f64;
-    let unsure = times.next().unwrap_or(0.0) / subset.len() as f64;
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let mut medians = times.into_iter().map(median);
+    let full_cost = medians.next().unwrap_or(0.0) / n as f64;
+    let unsure = medians.next().unwrap_or(0.0) / subset.len() as f64;
     let small =
-        small.iter().zip(times).map(|((s, _), t)| SetCost { selected: s.clone(), per_row: t / n as f64 }).collect();
+        small.iter().zip(medians).map(|((s, _), t)| SetCost { selected: s.clone(), per_row: t / n as f64 }).collect();
     let costs = ServingCosts {
         full: full_cost,
         unsure,
         small,
         source: format!(
             "measured on {}: each candidate's small part and the full pipeline (all rows; every other row), {n} \
-             rows, least of {repeats} interleaved repeats",
+             rows, median of {repeats} interleaved rounds, {CLOCK}",
             executor.name()
         ),
     };
     // a zero time (a clock too coarse for the sample) cannot rank candidates
     costs.check()?;
     Ok(costs)
+}
+
+/// What [`time_run`] measures, for reports.
+#[cfg(unix)]
+pub(crate) const CLOCK: &str = "process CPU time";
+/// What [`time_run`] measures, for reports.
+#[cfg(not(unix))]
+pub(crate) const CLOCK: &str = "wall-clock time";
+
+/// The time `f` takes: the process's CPU time where the platform has that clock (Unix), else
+/// wall-clock time. Why CPU time: on a machine shared with other work, a run of a few
+/// milliseconds is often preempted and then waits for the others' time slices; measured on the
+/// 2-core VM at a load average of 8, the same 1,000-row batch took either 2.4 or about 38
+/// us/row, call by call, so wall-clock medians ranked the parts by luck (predicted speed-ups of
+/// 1.3x to 5.4x for text cascades that all answered 49% of rows early). CPU time does not count
+/// the waiting. It counts every thread of the process, so an engine that splits a batch across
+/// threads is costed in full, and work on other threads at the same time (none while training)
+/// would be counted too.
+pub(crate) fn time_run<T>(f: impl FnOnce() -> Result<T>) -> Result<f64> {
+    let (wall, cpu) = (Instant::now(), process_cpu_seconds());
+    f()?;
+    Ok(match (cpu, process_cpu_seconds()) {
+        (Some(a), Some(b)) => b - a,
+        _ => wall.elapsed().as_secs_f64(),
+    })
+}
+
+/// The CPU time the process has used, in seconds.
+#[cfg(unix)]
+fn process_cpu_seconds() -> Option<f64> {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec that outlives the call, which only writes it.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    (rc == 0).then_some(ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9)
+}
+
+/// No process CPU clock here: [`time_run`] falls back to wall-clock time.
+#[cfg(not(unix))]
+fn process_cpu_seconds() -> Option<f64> {
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn costs() -> ServingCosts {
+        ServingCosts {
+            full: 4.0,
+            unsure: 5.0,
+            small: vec![SetCost { selected: vec![0], per_row: 1.0 }],
+            source: "given".into(),
+        }
+    }
+
+    #[test]
+    fn expected_cost_is_the_small_part_plus_the_unsure_rows() {
+        let c = costs();
+        // 1 + 0.4 * 5 = 3 of a full pipeline costing 4: 750 of 1,000
+        assert!((c.expected_cost(&[0], 0.6, 1000.0).unwrap() - 750.0).abs() < 1e-9);
+        assert!((c.expected_cost(&[0], 1.0, 1000.0).unwrap() - 250.0).abs() < 1e-9);
+        let err = c.expected_cost(&[1], 0.5, 1000.0).unwrap_err().to_string();
+        assert!(err.contains("no cost recorded for the group set [1]"), "{err}");
+        assert!(c.check().is_ok());
+        let bad = ServingCosts { unsure: f64::NAN, ..costs() };
+        assert!(bad.check().unwrap_err().to_string().contains("not a finite cost"));
+        let zero = ServingCosts { small: vec![SetCost { selected: vec![0], per_row: 0.0 }], ..costs() };
+        assert!(zero.check().is_err());
+    }
+
+    #[test]
+    fn time_run_counts_work_and_passes_errors_on() {
+        let t = time_run(|| {
+            let mut x = 0u64;
+            for i in 0..2_000_000u64 {
+                x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(i));
+            }
+            Ok(x)
+        })
+        .unwrap();
+        assert!(t > 0.0 && t < 10.0, "{t}");
+        assert!(time_run(|| Err::<(), _>(Error::op("x", "failed"))).is_err());
+    }
 }
