@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! cargo bench --bench cascades -- --data ../shared/data [--workloads text,product] [--seeds 20]
-//!     [--first 0] [--modes willump,plain,guarded] [--guard-all-rows]
+//!     [--first 0] [--modes willump,plain,guarded] [--guard-all-rows] [--thresholds 0.6,0.65,...]
 //! ```
 //!
 //! Modes: `willump` is Willump's rule (one validation split, point estimate); `plain` the
@@ -38,6 +38,8 @@ struct Args {
     seeds: u64,
     modes: Vec<String>,
     guard_all_rows: bool,
+    /// A threshold grid replacing the default one (`--thresholds 0.6,0.65,...`).
+    thresholds: Option<Vec<f64>>,
 }
 
 fn args() -> Args {
@@ -48,6 +50,7 @@ fn args() -> Args {
         seeds: 20,
         modes: vec!["willump".into(), "plain".into(), "guarded".into()],
         guard_all_rows: false,
+        thresholds: None,
     };
     let v: Vec<String> = std::env::args().skip(1).collect();
     let list = |s: &str| s.split(',').map(String::from).collect::<Vec<_>>();
@@ -60,6 +63,10 @@ fn args() -> Args {
             "--first" => a.first = next(i).parse().expect("--first N"),
             "--seeds" => a.seeds = next(i).parse().expect("--seeds N"),
             "--modes" => a.modes = list(&next(i)),
+            "--thresholds" => {
+                a.thresholds =
+                    Some(list(&next(i)).iter().map(|t| t.parse().expect("--thresholds 0.6,0.7,...")).collect())
+            }
             "--guard-all-rows" => {
                 a.guard_all_rows = true;
                 i -= 1;
@@ -72,8 +79,13 @@ fn args() -> Args {
 }
 
 /// The configuration of `mode` for `workload` at `seed`.
-fn mode_config(workload: &dyn Workload, mode: &str, seed: u64, all_rows: bool) -> CascadeConfig {
+fn mode_config(workload: &dyn Workload, mode: &str, seed: u64, a: &Args) -> CascadeConfig {
+    let all_rows = a.guard_all_rows;
     let base = CascadeConfig { measure_rows: 0, ..harness_config(workload, seed) };
+    let base = match &a.thresholds {
+        Some(t) => CascadeConfig { thresholds: Some(t.clone()), ..base },
+        None => base,
+    };
     match mode {
         "willump" => CascadeConfig { validation_folds: 1, margin: 0.0, ..base },
         "plain" => base,
@@ -166,7 +178,7 @@ fn main() -> Result<()> {
             let test = &data.test;
             let user_acc = accuracy(&test.labels, &class1_of_value(&user.predict(&test.inputs)?)?)?;
             for (m, mode) in a.modes.iter().enumerate() {
-                let config = mode_config(workload.as_ref(), mode, seed, a.guard_all_rows);
+                let config = mode_config(workload.as_ref(), mode, seed, &a);
                 let outcome = train(&ctx, &engine, &config)?;
                 let t = &mut tallies[m];
                 t.seeds += 1;

@@ -237,7 +237,7 @@ fn guarded_mode_refuses_candidates_that_only_pass_on_the_point_estimate() {
 #[test]
 fn counters_are_thread_safe_and_the_report_round_trips() {
     use std::sync::Arc;
-    use willump::runtime::optimize::{CascadeReport, MeasuredCosts, Strategy};
+    use willump::runtime::optimize::{CascadeReport, MeasuredCosts, RecordedCosts, Strategy};
     let train = binary(1500, 51);
     let model = fitted_model(&train);
     let p = three_groups_graph(&model).unwrap();
@@ -249,10 +249,30 @@ fn counters_are_thread_safe_and_the_report_round_trips() {
     assert!(r.cost_source.contains("measured on interpreter"), "{}", r.cost_source);
     assert!(r.groups.iter().all(|g| g.cost > 0.0 && g.cost.is_finite()));
     assert_eq!(r.groups.iter().map(|g| g.scaled_cost).sum::<u32>(), 1000);
+    // Recompute on an engine: the expected costs come from the small parts timed beside the
+    // full pipeline, one measurement per candidate set.
+    let sc = r.serving.as_ref().expect("serving costs measured on the engine");
+    assert!(sc.source.contains("measured on interpreter"), "{}", sc.source);
+    assert!(sc.full > 0.0 && sc.unsure > 0.0);
     for c in &r.candidates {
-        let expected = c.set_cost as f64 + (1.0 - c.early_fraction) * 1000.0;
+        let small = sc.small_cost(&c.selected).expect("every candidate set is timed");
+        let expected = 1000.0 * (small + (1.0 - c.early_fraction) * sc.unsure) / sc.full;
         assert!((c.expected_cost - expected).abs() < 1e-9);
+        assert!((c.predicted_speedup - 1000.0 / expected).abs() < 1e-9);
     }
+    assert!(r.to_string().contains("serving costs"), "{r}");
+    // The recorded costs reproduce the choice exactly, whatever the load when re-run.
+    let again = train_cascades(&p, &train.inputs(), &train.y, &RecordedCosts::from_report(r), &cfg).unwrap();
+    assert_eq!(again.report.serving, r.serving);
+    assert_eq!(again.report.chosen, r.chosen);
+    assert_eq!(again.report.candidates, r.candidates);
+    // A recording without one of the sets is an error naming it, not a guess.
+    let mut partial = RecordedCosts::from_report(r);
+    if let Some(s) = partial.serving.as_mut() {
+        s.small.pop();
+    }
+    let err = train_cascades(&p, &train.inputs(), &train.y, &partial, &cfg).unwrap_err().to_string();
+    assert!(err.contains("no small-part cost recorded"), "{err}");
     let m = r.measured.as_ref().expect("measured");
     assert!(m.speedup > 0.0 && m.rows > 0 && m.engine == "interpreter");
     // JSON keeps every field, floats bit for bit (the recorded costs reproduce the choice).

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
-use willump_ir::{CascadeNodes, CascadeSpec, Graph, ModelOutput, NodeId, Op, StateDecl, cascade_graph, small_graph};
+use willump_ir::{
+    CascadeNodes, CascadeSpec, FeatureGroups, Graph, ModelOutput, NodeId, Op, StateDecl, cascade_graph, small_graph,
+};
 
 use super::executor::{Executor, Prepared};
 use super::rows;
@@ -163,6 +165,34 @@ pub(crate) fn with_full_model(p: &Pipeline, model: Arc<dyn Model>) -> Result<Pip
     Pipeline::new(graph, states)
 }
 
+/// The cascade spec of `small` reading the `selected` groups, and the states of a rewritten
+/// graph (the original ones, then the small model).
+fn small_spec(
+    original: &Pipeline,
+    small: Arc<dyn Model>,
+    selected: Vec<usize>,
+    threshold: f64,
+) -> (CascadeSpec, Vec<BoundState>) {
+    let bound = BoundState::Model(small);
+    let small_model = StateDecl { name: "model.small".into(), kind: bound.kind(), fingerprint: bound.fingerprint() };
+    let mut states = original.states().to_vec();
+    states.push(bound);
+    (CascadeSpec { selected, threshold, small_model }, states)
+}
+
+/// The small part alone (the `selected` groups of `original` into `small`'s probabilities), as
+/// a served cascade runs it on every row: what the optimizer times per candidate set.
+pub(crate) fn small_part(
+    original: &Pipeline,
+    groups: &FeatureGroups,
+    selected: &[usize],
+    small: Arc<dyn Model>,
+) -> Result<Pipeline> {
+    let (spec, states) = small_spec(original, small, selected.to_vec(), 1.0);
+    let (g, _) = small_graph(original.graph(), groups, &spec).map_err(|e| Error::Ir(e.to_string()))?;
+    Pipeline::new(g, states)
+}
+
 impl CascadePipeline {
     /// Builds the cascade of `original` (whose final model is the served full model) with the
     /// small model `small` and the choices of `plan`.
@@ -183,15 +213,10 @@ impl CascadePipeline {
                 )));
             }
         }
-        let bound = BoundState::Model(small);
-        let small_model =
-            StateDecl { name: "model.small".into(), kind: bound.kind(), fingerprint: bound.fingerprint() };
-        let spec = CascadeSpec { selected: plan.selected.clone(), threshold: plan.threshold, small_model };
+        let (spec, states) = small_spec(&original, small, plan.selected.clone(), plan.threshold);
         let ir = |e: willump_ir::IrError| Error::Ir(e.to_string());
         let (small_g, small_nodes) = small_graph(original.graph(), &groups, &spec).map_err(ir)?;
         let (cascade_g, nodes) = cascade_graph(original.graph(), &groups, &spec).map_err(ir)?;
-        let mut states = original.states().to_vec();
-        states.push(bound);
         let small = Pipeline::new(small_g, states.clone())?;
         let cascade = Pipeline::new(cascade_g, states)?;
         let reused = cascade

@@ -3,12 +3,12 @@
 //! repeats; a fixed-cost model gives known costs (tests, or a reproduction from a report).
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 use willump_ir::FeatureGroups;
 
 use super::executor::Executor;
+use super::serving::{CLOCK, ServingCosts, measure_serving, time_run};
 use crate::error::{Error, Result};
 use crate::pipeline::Pipeline;
 use crate::value::Value;
@@ -31,6 +31,19 @@ pub trait CostModel {
     /// cascade's speed-up on it).
     fn executor(&self) -> Option<Arc<dyn Executor>> {
         None
+    }
+
+    /// The serving costs of the candidate cascades: the full pipeline `full` and the small part
+    /// of each candidate set (`small`: the selected groups and the small-part pipeline), on the
+    /// calibration batch `sample`. `None` (the default): the expected cost of a candidate comes
+    /// from the scaled group costs instead.
+    fn serving_costs(
+        &self,
+        _full: &Pipeline,
+        _small: &[(Vec<usize>, Pipeline)],
+        _sample: &[Value],
+    ) -> Result<Option<ServingCosts>> {
+        Ok(None)
     }
 }
 
@@ -82,21 +95,15 @@ impl CostModel for MeasuredCosts {
         for g in &groups.groups {
             let part = self.executor.prepare(pipeline, &g.roots)?;
             part.run(&batch, None)?; // warm-up (caches, lazily built tables)
-            let mut times: Vec<f64> = (0..self.repeats)
-                .map(|_| {
-                    let t = Instant::now();
-                    let out = part.run(&batch, None);
-                    let dt = t.elapsed().as_secs_f64();
-                    out.map(|_| dt)
-                })
-                .collect::<Result<_>>()?;
+            let mut times: Vec<f64> =
+                (0..self.repeats).map(|_| time_run(|| part.run(&batch, None))).collect::<Result<_>>()?;
             times.sort_by(f64::total_cmp);
             per_row.push(times[times.len() / 2] / rows.len() as f64);
         }
         Ok(GroupCosts {
             per_row,
             source: format!(
-                "measured on {}: each group alone, {} rows, median of {} repeats",
+                "measured on {}: each group alone, {} rows, median of {} repeats, {CLOCK}",
                 self.executor.name(),
                 rows.len(),
                 self.repeats
@@ -106,6 +113,68 @@ impl CostModel for MeasuredCosts {
 
     fn executor(&self) -> Option<Arc<dyn Executor>> {
         Some(self.executor.clone())
+    }
+
+    /// Each candidate's small part and the full pipeline, prepared on the engine and timed side
+    /// by side on the first `rows` rows of the sample.
+    fn serving_costs(
+        &self,
+        full: &Pipeline,
+        small: &[(Vec<usize>, Pipeline)],
+        sample: &[Value],
+    ) -> Result<Option<ServingCosts>> {
+        let n = full.check_inputs(sample)?;
+        let rows: Vec<usize> = (0..n.min(self.rows)).collect();
+        let batch = sample.iter().map(|v| v.take_rows(&rows)).collect::<Result<Vec<_>>>()?;
+        measure_serving(self.executor.as_ref(), full, small, &batch, self.repeats).map(Some)
+    }
+}
+
+/// Costs recorded by an earlier training (its report's group costs and serving costs): training
+/// again with the same seed and these costs makes the same choice, whatever the machine's load.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedCosts {
+    /// The group costs.
+    pub groups: GroupCosts,
+    /// The serving costs, when the recording had them.
+    pub serving: Option<ServingCosts>,
+}
+
+impl RecordedCosts {
+    /// The costs a training report recorded.
+    pub fn from_report(report: &super::report::CascadeReport) -> Self {
+        RecordedCosts {
+            groups: GroupCosts {
+                per_row: report.groups.iter().map(|g| g.cost).collect(),
+                source: format!("recorded ({})", report.cost_source),
+            },
+            serving: report.serving.clone(),
+        }
+    }
+}
+
+impl CostModel for RecordedCosts {
+    fn group_costs(&self, pipeline: &Pipeline, groups: &FeatureGroups, sample: &[Value]) -> Result<GroupCosts> {
+        let fixed = FixedCosts(self.groups.per_row.clone()).group_costs(pipeline, groups, sample)?;
+        Ok(GroupCosts { source: self.groups.source.clone(), ..fixed })
+    }
+
+    fn serving_costs(
+        &self,
+        _full: &Pipeline,
+        small: &[(Vec<usize>, Pipeline)],
+        _sample: &[Value],
+    ) -> Result<Option<ServingCosts>> {
+        let Some(serving) = &self.serving else { return Ok(None) };
+        serving.check()?;
+        if let Some((missing, _)) = small.iter().find(|(s, _)| serving.small_cost(s).is_none()) {
+            return Err(Error::invalid(
+                "RecordedCosts",
+                "serving",
+                format!("no small-part cost recorded for the group set {missing:?}"),
+            ));
+        }
+        Ok(Some(serving.clone()))
     }
 }
 

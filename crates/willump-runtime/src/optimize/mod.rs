@@ -10,8 +10,8 @@
 //!    cross-fitting folds (Willump: one fitting part and one validation part), and in the guarded
 //!    mode a held-out part that takes no part in choosing;
 //! 2. costs each feature group ([`MeasuredCosts`] times each group alone on the serving engine;
-//!    [`FixedCosts`] for tests and reproductions) and scales the costs to integers summing to
-//!    1,000;
+//!    [`FixedCosts`] for tests, [`RecordedCosts`] for reproductions) and scales the costs to
+//!    integers summing to 1,000 (the knapsack's weights);
 //! 3. fits the full model's class ([`ModelSpec`](crate::models::ModelSpec)) without each fold
 //!    (its out-of-fold answers cover every validation row) and measures each group's grouped
 //!    permutation importance on the first fold;
@@ -22,7 +22,11 @@
 //!    stays within the target of the full model's score by a noise-aware margin of
 //!    [`CascadeConfig::margin`] standard errors (Willump: the point estimate alone; guarded: when
 //!    the lower end of a paired bootstrap interval does);
-//! 5. picks the accepted candidate of least expected cost; plain: refits both models on all
+//! 5. picks the accepted candidate of least expected cost (with [`Strategy::Recompute`] and a
+//!    cost model measured on an engine: each candidate set's small part is compiled and timed
+//!    beside the full pipeline on the calibration sample, [`ServingCosts`], so the choice and
+//!    its predicted speed-up are those of the engine as it serves; otherwise from the scaled
+//!    group costs); plain: refits both models on all
 //!    rows; guarded: fits both on the fitting and validation rows and certifies that pair on the
 //!    held-out rows (declining, with the reason, when nothing passes); the served models are the
 //!    certified ones;
@@ -51,6 +55,7 @@ mod progress;
 mod report;
 pub mod rows;
 mod score;
+mod serving;
 pub mod split;
 mod train;
 
@@ -58,8 +63,9 @@ pub use cascade::{
     CascadeCounts, CascadePipeline, CascadePlan, CascadePrediction, CascadeStats, PlanGroup, ServedCascade,
 };
 pub use config::{CascadeConfig, Guard, ProgressBar, Strategy, ValidationSplit};
-pub use cost::{CostModel, FixedCosts, GroupCosts, MeasuredCosts, scale_costs};
+pub use cost::{CostModel, FixedCosts, GroupCosts, MeasuredCosts, RecordedCosts, scale_costs};
 pub use executor::{Executor, Interpreter, Prepared};
 pub use report::{Candidate, CascadeReport, Certification, Measured};
 pub use score::{Score, Target, predictions};
+pub use serving::{ServingCosts, SetCost, measure_serving};
 pub use train::{CascadeOutcome, train_cascades};

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::bootstrap::Interval;
 use super::cascade::PlanGroup;
 use super::score::{Score, Target};
+use super::serving::ServingCosts;
 use crate::error::{Error, Result};
 
 /// One candidate tried: a set of groups (from one cost budget) with one threshold.
@@ -103,6 +104,10 @@ pub struct CascadeReport {
     pub cost_source: String,
     /// Each group: cost, importance, whether selected.
     pub groups: Vec<PlanGroup>,
+    /// The serving costs the expected costs came from, when measured on an engine (recompute
+    /// strategy); `None`: they came from the scaled group costs.
+    #[serde(default)]
+    pub serving: Option<ServingCosts>,
     /// The full model's validation score.
     pub full_score: f64,
     /// The full model's validation accuracy.
@@ -184,6 +189,24 @@ impl std::fmt::Display for CascadeReport {
                 g.importance,
                 if g.selected { "yes" } else { "" }
             );
+        }
+        if let Some(sc) = &self.serving {
+            let _ = writeln!(
+                s,
+                "\nserving costs: {}\n  full pipeline {:.3} us/row, on unsure rows {:.3} us/row",
+                sc.source,
+                sc.full * 1e6,
+                sc.unsure * 1e6
+            );
+            for set in &sc.small {
+                let _ = writeln!(
+                    s,
+                    "  small part {:<28} {:.3} us/row ({:.1}% of the full pipeline)",
+                    self.names(&set.selected),
+                    set.per_row * 1e6,
+                    set.per_row / sc.full * 100.0
+                );
+            }
         }
         let score = match self.score {
             Score::Accuracy => String::new(),

@@ -2,7 +2,7 @@
 //! small-model fits, threshold search against the target, (guarded) certification on held-out
 //! rows, final fits, rewrite.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use ndarray::Array2;
@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use willump_ir::{FeatureGroups, ModelOutput, Op};
 
 use super::bootstrap::{Interval, gain_standard_error, paired_gain_interval};
-use super::cascade::{CascadePipeline, CascadePlan, PlanGroup, with_full_model};
+use super::cascade::{CascadePipeline, CascadePlan, PlanGroup, small_part, with_full_model};
 use super::config::{CascadeConfig, Guard, Strategy, ValidationSplit};
 use super::cost::{CostModel, scale_costs};
 use super::executor::{Executor, Interpreter};
@@ -34,6 +34,15 @@ pub struct CascadeOutcome {
     pub report: CascadeReport,
     /// The cascade, when one met the target (and, guarded, passed certification).
     pub cascade: Option<CascadePipeline>,
+}
+
+/// A candidate group set: the budget it came from, its groups, its small models' out-of-fold
+/// probabilities on the validation rows, and the small model fit without the first fold.
+struct SetFit {
+    budget: f64,
+    set: Vec<usize>,
+    small_val: Array2<f64>,
+    model0: Arc<dyn Model>,
 }
 
 /// The served choice: the candidate, the full model and the small model.
@@ -299,31 +308,60 @@ pub fn train_cascades(
         })
         .collect();
 
-    // Knapsack over budgets, a small model per distinct set, thresholds.
+    // Knapsack over budgets, a small model per distinct set (fit without each fold; the first
+    // fold's model is kept to time the set's small part).
     let thresholds = config.thresholds_for(pb.n_classes);
-    let mut candidates: Vec<Candidate> = Vec::new();
-    let mut seen: Vec<Vec<usize>> = Vec::new();
+    let mut sets: Vec<SetFit> = Vec::new();
     for &budget in &config.budgets {
         progress.step(format!("budget {:.0}%", budget * 100.0));
         let set = knapsack(&importance, &scaled, (budget * TOTAL as f64).round() as u32);
         progress.done(1);
-        if set.is_empty() || set.len() == ng || seen.contains(&set) {
+        if set.is_empty() || set.len() == ng || sets.iter().any(|s| s.set == set) {
             continue;
         }
-        seen.push(set.clone());
         let cols = columns_of(&set.iter().flat_map(|&i| plan_groups[i].columns.clone()).collect::<Vec<_>>());
+        let first: Mutex<Option<Arc<dyn Model>>> = Mutex::new(None);
         let small_val = split.out_of_fold(|fit, k| {
-            let small = pb.spec.fit(select_columns(rows_of(&x, fit)?.view(), &cols)?.view(), &gather(labels, fit))?;
-            small.predict_proba(select_columns(fulls[k].1.view(), &cols)?.view())
+            let small: Arc<dyn Model> =
+                Arc::from(pb.spec.fit(select_columns(rows_of(&x, fit)?.view(), &cols)?.view(), &gather(labels, fit))?);
+            let p = small.predict_proba(select_columns(fulls[k].1.view(), &cols)?.view())?;
+            if k == 0 {
+                *first.lock().map_err(|_| Error::op("cascades", "a fit panicked"))? = Some(small);
+            }
+            Ok(p)
         })?;
-        let conf = row_confidences(&small_val);
+        let model0 = first.into_inner().ok().flatten().ok_or_else(|| Error::op("cascades", "no small model"))?;
+        sets.push(SetFit { budget, set, small_val, model0 });
+    }
+
+    // The serving costs of every set's small part beside the full pipeline (recompute strategy,
+    // a cost model with an engine), else the expected cost comes from the scaled group costs.
+    let serving = match config.strategy {
+        Strategy::Recompute if !sets.is_empty() => {
+            let small = sets
+                .iter()
+                .map(|s| Ok((s.set.clone(), small_part(pipeline, &pb.groups, &s.set, s.model0.clone())?)))
+                .collect::<Result<Vec<_>>>()?;
+            costs.serving_costs(pipeline, &small, &sample)?
+        }
+        _ => None,
+    };
+
+    // Thresholds of each set against the target.
+    let mut candidates: Vec<Candidate> = Vec::new();
+    for SetFit { budget, set, small_val, .. } in &sets {
+        let budget = *budget;
+        let conf = row_confidences(small_val);
         let set_cost: u32 = set.iter().map(|&i| scaled[i]).sum();
         for &t in &thresholds {
-            let (mixed, early) = mix(&small_val, &full_val, &conf, t);
+            let (mixed, early) = mix(small_val, &full_val, &conf, t);
             let score = config.score.eval(&y_val, mixed.view())?;
             let (accuracy, auc) = accuracy_auc(&y_val, &mixed)?;
             let early_fraction = early as f64 / valid.len() as f64;
-            let cost = expected_cost(config.strategy, set_cost, early_fraction);
+            let cost = match &serving {
+                Some(sc) => sc.expected_cost(set, early_fraction, TOTAL as f64)?,
+                None => expected_cost(config.strategy, set_cost, early_fraction),
+            };
             let interval = match &config.guard {
                 Some(g) => Some(paired_gain_interval(
                     config.score,
@@ -395,6 +433,7 @@ pub fn train_cascades(
         validation_folds: split.folds.len(),
         cost_source: group_costs.source.clone(),
         groups: Vec::new(),
+        serving,
         full_score,
         full_accuracy,
         full_auc,

@@ -2,9 +2,11 @@
 //! an end-to-end cascade on the workload's training rows (its own fitting / validation parts
 //! inside them; the test rows are never seen), with the workload's main metric and the default
 //! target (0.001 absolute) and rule (cross-fitted validation with a noise-aware margin), group
-//! costs measured on the JIT (the engine that serves), and the expected cost of the way it is
-//! served: compiled, the small part on every row, the full pipeline on the rows the small model
-//! is unsure of ([`Strategy::Recompute`]).
+//! costs measured on the JIT (the engine that serves; the knapsack's weights), and the expected
+//! cost of the way it is served: compiled, the small part on every row, the full pipeline on the
+//! rows the small model is unsure of ([`Strategy::Recompute`]), with each candidate set's small
+//! part compiled and timed beside the full pipeline on the calibration rows (the report's
+//! `serving` costs), so candidates are chosen by what they cost on the JIT as served.
 //!
 //! Workloads whose rows are ordered in time (flights: training months 1-10, test months 11-12)
 //! choose their cascade on the latest training rows instead ([`ValidationSplit::TimeOrdered`]),

@@ -1,0 +1,215 @@
+//! Serving costs: what a candidate cascade costs per row on the engine that serves it, measured
+//! as it will run there. The small part of each candidate set is prepared (compiled) on its own
+//! and timed beside the full pipeline (on every row, and on a row subset as the unsure rows are
+//! served), all interleaved in one loop so that load on the machine hits every part alike.
+//!
+//! Why not the sum of the groups' costs: each group timed alone pays its own pass over the rows
+//! (and, on a compiler, materializes its feature block, which the fused pipeline never does), so
+//! on the JIT the groups' costs sum to more than the whole pipeline, and a small part costs 2-5x
+//! the share of the total its scaled group costs say (BENCHMARKS.md, Cascades).
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use super::executor::Executor;
+use crate::error::{Error, Result};
+use crate::pipeline::Pipeline;
+use crate::value::Value;
+
+/// The measured small-part cost of one candidate set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SetCost {
+    /// Indices of the selected groups.
+    pub selected: Vec<usize>,
+    /// Seconds per row of the small part (the selected groups, the small model's probabilities)
+    /// on every row.
+    pub per_row: f64,
+}
+
+/// Per-row costs of serving cascades, measured on the serving engine (or recorded from such a
+/// measurement).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServingCosts {
+    /// Seconds per row of the full pipeline on every row.
+    pub full: f64,
+    /// Seconds per unsure row of the full pipeline run on a row subset (every other row of the
+    /// sample), as a served cascade runs it.
+    pub unsure: f64,
+    /// The small part of each candidate set.
+    pub small: Vec<SetCost>,
+    /// How the costs were obtained (for the report).
+    pub source: String,
+}
+
+impl ServingCosts {
+    /// The small-part cost of `selected`, when it was measured (or recorded).
+    pub fn small_cost(&self, selected: &[usize]) -> Option<f64> {
+        self.small.iter().find(|s| s.selected == selected).map(|s| s.per_row)
+    }
+
+    /// The expected cost per row, in units where the full pipeline costs `total`, of a cascade on
+    /// `selected` that answers a fraction `early` of rows with the small part alone: the small
+    /// part on every row, the full pipeline on the other rows (the served, recompute strategy).
+    /// The merge of the two answers is not counted (under 1% of the full pipeline on the
+    /// workloads). An error when `selected` was not measured.
+    pub fn expected_cost(&self, selected: &[usize], early: f64, total: f64) -> Result<f64> {
+        let small = self.small_cost(selected).ok_or_else(|| {
+            Error::invalid("serving costs", "small", format!("no cost recorded for the group set {selected:?}"))
+        })?;
+        Ok(total * (small + (1.0 - early) * self.unsure) / self.full)
+    }
+
+    /// Checks every cost is finite and positive.
+    pub fn check(&self) -> Result<()> {
+        let all = [self.full, self.unsure].into_iter().chain(self.small.iter().map(|s| s.per_row));
+        for v in all {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(Error::invalid("serving costs", "per_row", format!("{v} is not a finite cost > 0")));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Times, on `executor`, the full pipeline on every row of `batch` and on every other row, and
+/// each small part on every row, in `repeats` interleaved rounds after one warm-up; the median
+/// of each part's times (CPU time, see [`time_run`]) is kept.
+pub fn measure_serving(
+    executor: &dyn Executor,
+    full: &Pipeline,
+    small: &[(Vec<usize>, Pipeline)],
+    batch: &[Value],
+    repeats: usize,
+) -> Result<ServingCosts> {
+    let n = full.check_inputs(batch)?;
+    if n < 2 || repeats == 0 {
+        return Err(Error::op("serving costs", "needs at least two calibration rows and one repeat"));
+    }
+    let output =
+        |p: &Pipeline| p.graph().output().ok_or_else(|| Error::Ir(format!("`{}` has no output", p.graph().name)));
+    let full_part = executor.prepare(full, &[output(full)?])?;
+    let small_parts = small.iter().map(|(_, p)| executor.prepare(p, &[output(p)?])).collect::<Result<Vec<_>>>()?;
+    let subset: Vec<usize> = (0..n).step_by(2).collect();
+    // times[0]: full, times[1]: full on the subset, times[2..]: the small parts
+    let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(repeats); 2 + small.len()];
+    for round in 0..=repeats {
+        let mut timed = |k: usize, f: &dyn Fn() -> Result<Vec<Value>>| -> Result<()> {
+            let t = time_run(f)?;
+            if round > 0 {
+                times[k].push(t);
+            }
+            Ok(())
+        };
+        timed(0, &|| full_part.run(batch, None))?;
+        timed(1, &|| full_part.run(batch, Some(&subset)))?;
+        for (i, part) in small_parts.iter().enumerate() {
+            timed(2 + i, &|| part.run(batch, None))?;
+        }
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let mut medians = times.into_iter().map(median);
+    let full_cost = medians.next().unwrap_or(0.0) / n as f64;
+    let unsure = medians.next().unwrap_or(0.0) / subset.len() as f64;
+    let small =
+        small.iter().zip(medians).map(|((s, _), t)| SetCost { selected: s.clone(), per_row: t / n as f64 }).collect();
+    let costs = ServingCosts {
+        full: full_cost,
+        unsure,
+        small,
+        source: format!(
+            "measured on {}: each candidate's small part and the full pipeline (all rows; every other row), {n} \
+             rows, median of {repeats} interleaved rounds, {CLOCK}",
+            executor.name()
+        ),
+    };
+    // a zero time (a clock too coarse for the sample) cannot rank candidates
+    costs.check()?;
+    Ok(costs)
+}
+
+/// What [`time_run`] measures, for reports.
+#[cfg(unix)]
+pub(crate) const CLOCK: &str = "process CPU time";
+/// What [`time_run`] measures, for reports.
+#[cfg(not(unix))]
+pub(crate) const CLOCK: &str = "wall-clock time";
+
+/// The time `f` takes: the process's CPU time where the platform has that clock (Unix), else
+/// wall-clock time. Why CPU time: on a machine shared with other work, a run of a few
+/// milliseconds is often preempted and then waits for the others' time slices; measured on the
+/// 2-core VM at a load average of 8, the same 1,000-row batch took either 2.4 or about 38
+/// us/row, call by call, so wall-clock medians ranked the parts by luck (predicted speed-ups of
+/// 1.3x to 5.4x for text cascades that all answered 49% of rows early). CPU time does not count
+/// the waiting. It counts every thread of the process, so an engine that splits a batch across
+/// threads is costed in full, and work on other threads at the same time (none while training)
+/// would be counted too.
+pub(crate) fn time_run<T>(f: impl FnOnce() -> Result<T>) -> Result<f64> {
+    let (wall, cpu) = (Instant::now(), process_cpu_seconds());
+    f()?;
+    Ok(match (cpu, process_cpu_seconds()) {
+        (Some(a), Some(b)) => b - a,
+        _ => wall.elapsed().as_secs_f64(),
+    })
+}
+
+/// The CPU time the process has used, in seconds.
+#[cfg(unix)]
+fn process_cpu_seconds() -> Option<f64> {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec that outlives the call, which only writes it.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    (rc == 0).then_some(ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9)
+}
+
+/// No process CPU clock here: [`time_run`] falls back to wall-clock time.
+#[cfg(not(unix))]
+fn process_cpu_seconds() -> Option<f64> {
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn costs() -> ServingCosts {
+        ServingCosts {
+            full: 4.0,
+            unsure: 5.0,
+            small: vec![SetCost { selected: vec![0], per_row: 1.0 }],
+            source: "given".into(),
+        }
+    }
+
+    #[test]
+    fn expected_cost_is_the_small_part_plus_the_unsure_rows() {
+        let c = costs();
+        // 1 + 0.4 * 5 = 3 of a full pipeline costing 4: 750 of 1,000
+        assert!((c.expected_cost(&[0], 0.6, 1000.0).unwrap() - 750.0).abs() < 1e-9);
+        assert!((c.expected_cost(&[0], 1.0, 1000.0).unwrap() - 250.0).abs() < 1e-9);
+        let err = c.expected_cost(&[1], 0.5, 1000.0).unwrap_err().to_string();
+        assert!(err.contains("no cost recorded for the group set [1]"), "{err}");
+        assert!(c.check().is_ok());
+        let bad = ServingCosts { unsure: f64::NAN, ..costs() };
+        assert!(bad.check().unwrap_err().to_string().contains("not a finite cost"));
+        let zero = ServingCosts { small: vec![SetCost { selected: vec![0], per_row: 0.0 }], ..costs() };
+        assert!(zero.check().is_err());
+    }
+
+    #[test]
+    fn time_run_counts_work_and_passes_errors_on() {
+        let t = time_run(|| {
+            let mut x = 0u64;
+            for i in 0..2_000_000u64 {
+                x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(i));
+            }
+            Ok(x)
+        })
+        .unwrap();
+        assert!(t > 0.0 && t < 10.0, "{t}");
+        assert!(time_run(|| Err::<(), _>(Error::op("x", "failed"))).is_err());
+    }
+}
