@@ -485,7 +485,7 @@ impl Program {
         let mut texts: Vec<TextScratch> = layout
             .text
             .iter()
-            .map(|&(_, k)| self.kernels[k].scratch().map_err(|e| Error::op("compiled loop", e)))
+            .map(|&(_, k)| self.kernels[k].take_scratch().map_err(|e| Error::op("compiled loop", e)))
             .collect::<Result<_>>()?;
         write_text_slots(&mut s, layout, &mut texts);
         let mut err = [0u64; 2];
@@ -495,6 +495,9 @@ impl Program {
         // thread's text scratch pointers in it, and concurrent calls write disjoint output rows.
         let code =
             unsafe { f(args.as_ptr(), start as u64, end as u64, rows, s.as_mut_ptr() as *mut u8, err.as_mut_ptr()) };
+        for (t, &(_, k)) in texts.into_iter().zip(&layout.text) {
+            self.kernels[k].give_back(t);
+        }
         Ok((code, err))
     }
 }

@@ -15,7 +15,7 @@
 //! accumulated per occurrence, then divided), not in column order as the eager vectorizer does,
 //! so scores agree with the interpreter to rounding (about 1e-15 relative), not bit for bit.
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use willump_ir::params::text::{AnalyzerParams, Norm};
 use willump_runtime::ops::text::{ColumnCounts, OccurrenceScores, PackedVocabulary, TermScanner};
 use willump_runtime::state::BoundState;
@@ -41,6 +41,9 @@ pub(crate) struct TextKernel {
     weighted: [OnceLock<(usize, OccurrenceScores)>; WEIGHT_SETS],
     /// Whether every idf is finite (no idf: true).
     idf_finite: bool,
+    /// Scratch returned by finished batch calls, for the next ones: a fresh scratch copies the
+    /// one-pass scores (1.6 MB for 50,000 terms), which would dominate a small batch.
+    pool: Mutex<Vec<TextScratch>>,
 }
 
 impl TextKernel {
@@ -59,6 +62,7 @@ impl TextKernel {
                     norm: p.norm,
                     weighted: Default::default(),
                     idf_finite: v.idf().is_none_or(|v| v.iter().all(|f| f.is_finite())),
+                    pool: Mutex::default(),
                 })
             }
             BoundState::Count(v) => Some(TextKernel {
@@ -71,6 +75,7 @@ impl TextKernel {
                 norm: None,
                 weighted: Default::default(),
                 idf_finite: true,
+                pool: Mutex::default(),
             }),
             _ => None,
         }
@@ -90,6 +95,23 @@ impl TextKernel {
             vals: Vec::new(),
             scanner: TermScanner::new(&self.params).map_err(|e| e.to_string())?,
         })
+    }
+
+    /// A scratch for one batch call: one a finished call gave back, or a fresh one.
+    pub(crate) fn take_scratch(&self) -> Result<TextScratch, String> {
+        match self.pool.lock().ok().and_then(|mut p| p.pop()) {
+            Some(s) => Ok(s),
+            None => self.scratch(),
+        }
+    }
+
+    /// Gives a batch call's scratch back for the next call (at most [`POOLED`] are kept).
+    pub(crate) fn give_back(&self, s: TextScratch) {
+        if let Ok(mut p) = self.pool.lock()
+            && p.len() < POOLED
+        {
+            p.push(s);
+        }
     }
 
     /// Counts the terms of `text` into `s` (a new document), calling `hit(id, column, count
@@ -210,6 +232,9 @@ impl TextKernel {
         s.touched = touched;
     }
 }
+
+/// Most scratches a kernel keeps for later batch calls (one per concurrent thread is enough).
+const POOLED: usize = 16;
 
 /// How many weight vectors (linear models) per vectorizer get one-pass scores.
 const WEIGHT_SETS: usize = 4;
