@@ -52,9 +52,11 @@ impl TextKernel {
         match s {
             BoundState::Tfidf(v) => {
                 let p = v.params();
+                let mut table = PackedVocabulary::by_frequency(v.vocabulary(), v.idf(), hash_bits).ok()?;
+                table.index_word_ngrams(v.vocabulary(), &p.count.analysis).ok()?;
                 Some(TextKernel {
                     params: p.count.analysis.clone(),
-                    table: PackedVocabulary::by_frequency(v.vocabulary(), v.idf(), hash_bits).ok()?,
+                    table,
                     n_cols: v.vocabulary().len(),
                     binary: p.count.binary,
                     sublinear: p.sublinear_tf,
@@ -67,7 +69,11 @@ impl TextKernel {
             }
             BoundState::Count(v) => Some(TextKernel {
                 params: v.params().analysis.clone(),
-                table: PackedVocabulary::with_home_bits(v.vocabulary(), hash_bits),
+                table: {
+                    let mut table = PackedVocabulary::with_home_bits(v.vocabulary(), hash_bits);
+                    table.index_word_ngrams(v.vocabulary(), &v.params().analysis).ok()?;
+                    table
+                },
                 n_cols: v.vocabulary().len(),
                 binary: v.params().binary,
                 sublinear: false,

@@ -66,8 +66,10 @@ impl TextBlock {
         sublinear_tf: bool,
     ) -> Result<TextBlock> {
         let op = "TextBlock";
-        let vocabulary =
+        let mut packed =
             PackedVocabulary::by_frequency(vocabulary, idf, 64).map_err(|e| Error::invalid(op, "idf", e))?;
+        packed.index_word_ngrams(vocabulary, analysis).map_err(|e| Error::invalid(op, "vocabulary", e))?;
+        let vocabulary = packed;
         let one_pass = !binary && !sublinear_tf && norm != Some(Norm::L1);
         let scores = match one_pass {
             true => Some(OccurrenceScores::new(vocabulary.columns(), weights, idf, norm == Some(Norm::L2))?),

@@ -40,6 +40,8 @@ mod tfidf;
 mod tokenize;
 mod vocabulary;
 mod weighting;
+mod word_grams;
+mod word_runs;
 
 pub use analyzer::{TermAnalyzer, Terms, check_analyzer_params};
 pub use chars::{is_space_char, is_word_char};

@@ -29,7 +29,10 @@
 //! most frequent terms probed before the rest (1.5-2x slower: the extra pass and its
 //! unpredictable branch cost more than the misses it saves).
 
+use willump_ir::params::text::{Analyzer, AnalyzerParams};
+
 use super::vocabulary::Vocabulary;
+use super::word_grams::WordGrams;
 
 /// The key of an empty slot: no term has it (a short key's top byte is at most 7; a long key has
 /// its lowest bit cleared).
@@ -74,11 +77,14 @@ fn long_key(b: &[u8]) -> u64 {
     for c in &mut chunks {
         h = fold_mul(h ^ u64::from_le_bytes(c.try_into().expect("8 bytes")), K0);
     }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut w = [0u8; 8];
-        w[..rest.len()].copy_from_slice(rest);
-        h = fold_mul(h ^ u64::from_le_bytes(w), K0);
+    if !chunks.remainder().is_empty() {
+        // the last 8 bytes (overlapping the last whole chunk: a key is at least 8 bytes), one
+        // load instead of a copy into a zeroed word, whose stores the load would wait for
+        let tail = match b.len().checked_sub(8) {
+            Some(at) => u64::from_le_bytes(b[at..].try_into().expect("8 bytes")),
+            None => pack_short(b),
+        };
+        h = fold_mul(h ^ tail, K0);
     }
     (h & 0x00FF_FFFF_FFFF_FFFE) | 0xFF << 56
 }
@@ -193,6 +199,9 @@ pub struct PackedVocabulary {
     long_at: Vec<u32>,
     /// The vocabulary column of each id.
     columns: Vec<u32>,
+    /// The terms of two words or more, by their words (a `word` analyzer's vocabulary, once
+    /// [`index_word_ngrams`](Self::index_word_ngrams) ran).
+    word_grams: Option<Box<WordGrams>>,
 }
 
 impl PackedVocabulary {
@@ -260,6 +269,7 @@ impl PackedVocabulary {
             arena: Vec::new(),
             long_at: Vec::with_capacity(n + 1),
             columns: order.to_vec(),
+            word_grams: None,
         };
         t.long_at.push(0);
         for (id, b) in terms.iter().enumerate() {
@@ -290,6 +300,31 @@ impl PackedVocabulary {
         t
     }
 
+    /// Indexes the word n-gram terms (two words or more) of `vocab` (the vocabulary this table
+    /// was built from) by their words when `params` is a `word` analyzer producing them, so that
+    /// [`TermScanner`](super::TermScanner) finds them from its tokens without joining text (see
+    /// [`WordGrams`]). Nothing for other analyzers. Errors when `vocab` has another number of
+    /// terms than this table.
+    pub fn index_word_ngrams(&mut self, vocab: &Vocabulary, params: &AnalyzerParams) -> Result<(), String> {
+        if vocab.len() != self.columns.len() {
+            return Err(format!("a vocabulary of {} terms for a table of {}", vocab.len(), self.columns.len()));
+        }
+        if params.analyzer != Analyzer::Word || params.ngram_range.max_n < 2 {
+            return Ok(());
+        }
+        let mut id_of_column = vec![0u32; self.columns.len()];
+        for (id, &c) in self.columns.iter().enumerate() {
+            id_of_column[c as usize] = id as u32;
+        }
+        self.word_grams = WordGrams::build(vocab, &id_of_column).map(Box::new);
+        Ok(())
+    }
+
+    /// The word n-gram index, if [`index_word_ngrams`](Self::index_word_ngrams) made one.
+    pub(crate) fn word_grams(&self) -> Option<&WordGrams> {
+        self.word_grams.as_deref()
+    }
+
     /// Number of terms (columns).
     pub fn len(&self) -> usize {
         self.long_at.len() - 1
@@ -317,6 +352,7 @@ impl PackedVocabulary {
             + self.slots.len() * 16
             + self.arena.len()
             + (self.long_at.len() + self.columns.len()) * 4
+            + self.word_grams.as_ref().map_or(0, |g| g.bytes())
     }
 
     /// Whether the short key `key` goes to the compact table (its term has at most 5 bytes and

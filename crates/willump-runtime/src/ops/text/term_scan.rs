@@ -17,8 +17,9 @@
 use willump_ir::params::text::{Analyzer, AnalyzerParams};
 
 use super::analyzer::TermAnalyzer;
-use super::chars::{is_ascii_space_byte, is_ascii_word_byte};
+use super::chars::is_ascii_space_byte;
 use super::packed_vocab::{PackedVocabulary, pack_short, short_key};
+use super::word_runs::word_runs;
 use crate::error::Result;
 
 /// Scans documents for one analyzer's terms and looks them up. Holds scratch buffers (reused:
@@ -39,6 +40,10 @@ pub struct TermScanner {
     join: Vec<u8>,
     /// Token spans into `buf` (word analyzer).
     tokens: Vec<(u32, u32)>,
+    /// Word-byte bit masks of `buf` (word analyzer).
+    masks: Vec<u64>,
+    /// Each token's part id in the vocabulary's word n-gram index (word analyzer).
+    parts: Vec<u32>,
     /// The exact path for non-ASCII documents.
     analyzer: TermAnalyzer,
 }
@@ -87,6 +92,8 @@ impl TermScanner {
             homes: Vec::new(),
             join: Vec::new(),
             tokens: Vec::new(),
+            parts: Vec::new(),
+            masks: Vec::new(),
             analyzer: TermAnalyzer::new(params)?,
         })
     }
@@ -194,26 +201,13 @@ impl TermScanner {
     /// `word`: lowercase, tokens `\w\w+` (ASCII word bytes), then word n-grams joined by spaces.
     fn scan_word(&mut self, vocab: &PackedVocabulary, bytes: &[u8], hits: &mut Vec<u32>) {
         let lower = self.params.lowercase;
-        let TermScanner { buf, join, tokens, keys, homes, .. } = self;
+        let TermScanner { buf, join, tokens, parts, masks, keys, homes, .. } = self;
         buf.clear();
         buf.extend(bytes.iter().map(|&b| if lower { b.to_ascii_lowercase() } else { b }));
         let len = buf.len();
         buf.extend_from_slice(&[0; 8]);
         tokens.clear();
-        let mut i = 0;
-        while i < len {
-            if !is_ascii_word_byte(buf[i]) {
-                i += 1;
-                continue;
-            }
-            let start = i;
-            while i < len && is_ascii_word_byte(buf[i]) {
-                i += 1;
-            }
-            if i - start >= 2 {
-                tokens.push((start as u32, i as u32));
-            }
-        }
+        word_runs(&buf[..len], masks, tokens);
         let (min_n, max_n) = (self.params.ngram_range.min_n, self.params.ngram_range.max_n);
         if min_n == 1 {
             let mut batch = Batch::new(vocab, keys, homes);
@@ -226,6 +220,19 @@ impl TermScanner {
                 }
             }
             batch.flush(hits);
+        }
+        if max_n < 2 || tokens.len() < 2 {
+            return;
+        }
+        if let Some(grams) = vocab.word_grams() {
+            // terms of several words: found from the tokens' parts, nothing joined
+            parts.clear();
+            parts.extend(tokens.iter().map(|&(s, e)| {
+                let (s, e) = (s as usize, e as usize);
+                if e - s <= 7 { grams.part_short(short_key(read8(buf, s), e - s)) } else { grams.part(&buf[s..e]) }
+            }));
+            grams.find_all(parts, min_n.max(2), max_n, hits);
+            return;
         }
         for n in min_n.max(2)..=max_n.min(tokens.len()) {
             for w in tokens.windows(n) {
@@ -400,7 +407,12 @@ mod tests {
                     let kept: Vec<&str> = terms.iter().step_by(2).map(String::as_str).collect();
                     let exact = super::super::Vocabulary::from_terms("t", &kept).unwrap();
                     for bits in [64, 2] {
-                        let packed = PackedVocabulary::with_home_bits(&exact, bits);
+                        let mut packed = PackedVocabulary::with_home_bits(&exact, bits);
+                        for d in docs {
+                            both(&p, &packed, &exact, d);
+                        }
+                        // word n-grams found from the tokens' parts
+                        packed.index_word_ngrams(&exact, &p).unwrap();
                         for d in docs {
                             both(&p, &packed, &exact, d);
                         }
