@@ -205,9 +205,11 @@ impl TermScanner {
         buf.clear();
         buf.extend(bytes.iter().map(|&b| if lower { b.to_ascii_lowercase() } else { b }));
         let len = buf.len();
-        buf.extend_from_slice(&[0; 8]);
+        // 16 bytes of padding: 8-byte loads at any position, and the word-byte masks classify
+        // the last 16-byte chunk at once
+        buf.extend_from_slice(&[0; 16]);
         tokens.clear();
-        word_runs(&buf[..len], masks, tokens);
+        word_runs(buf, len, masks, tokens);
         let (min_n, max_n) = (self.params.ngram_range.min_n, self.params.ngram_range.max_n);
         if min_n == 1 {
             let mut batch = Batch::new(vocab, keys, homes);

@@ -5,22 +5,27 @@
 
 use super::chars::is_ascii_word_byte;
 
-/// Sets bit `i % 64` of `masks[i / 64]` for every word byte `text[i]`; `masks` ends up with
-/// `text.len() / 64 + 1` words (so a run always ends inside it).
-pub(crate) fn word_byte_masks(text: &[u8], masks: &mut Vec<u64>) {
+/// Sets bit `i % 64` of `masks[i / 64]` for every word byte `text[i]`, `i < len`; `masks` ends
+/// up with `len / 64 + 1` words (so a run always ends inside it). Bytes of `text` past `len` (a
+/// caller's padding) let the last chunk be classified at once; they are masked off.
+pub(crate) fn word_byte_masks(text: &[u8], len: usize, masks: &mut Vec<u64>) {
+    debug_assert!(len <= text.len());
     masks.clear();
-    masks.resize(text.len() / 64 + 1, 0);
+    masks.resize(len / 64 + 1, 0);
     let mut i = 0;
     #[cfg(target_arch = "x86_64")]
-    while i + 16 <= text.len() {
+    while i < len && i + 16 <= text.len() {
         // SAFETY: `i + 16 <= text.len()`; SSE2 is part of the x86_64 baseline.
         let m = unsafe { word_mask16(text.as_ptr().add(i)) } as u64;
         masks[i / 64] |= m << (i % 64);
         i += 16;
     }
-    for (j, &b) in text.iter().enumerate().skip(i) {
+    for (j, &b) in text.iter().enumerate().take(len).skip(i) {
         masks[j / 64] |= (is_ascii_word_byte(b) as u64) << (j % 64);
     }
+    // padding classified with the last chunk
+    let last = masks.len() - 1;
+    masks[last] &= (1u64 << (len % 64)) - 1;
 }
 
 /// Bit `k` set for each word byte `p[k]` of the 16 bytes at `p`.
@@ -46,34 +51,41 @@ unsafe fn word_mask16(p: *const u8) -> u32 {
     }
 }
 
-/// The first position at or after `pos` whose bit is `want` (`masks` as made by
-/// [`word_byte_masks`]; for `want = false` there is always one).
-#[inline(always)]
-fn next_bit(masks: &[u64], pos: usize, want: bool) -> Option<usize> {
-    let flip = if want { 0 } else { u64::MAX };
-    let mut w = pos / 64;
-    let mut bits = (masks.get(w)? ^ flip) >> (pos % 64) << (pos % 64);
-    loop {
-        if bits != 0 {
-            return Some(w * 64 + bits.trailing_zeros() as usize);
+/// Appends to `tokens` the span of every run of at least two word bytes in `text[..len]`
+/// (ASCII), in order; `masks` is scratch. Bytes past `len` are padding (see
+/// [`word_byte_masks`]).
+///
+/// Runs come from bit tricks on each 64-byte word of the mask: a run of two or more starts at a
+/// word byte whose left neighbour is not one and whose right neighbour is; it ends likewise.
+/// Starts and ends are walked with trailing-zero counts (no branch per byte), and the k-th end
+/// closes the k-th start.
+pub(crate) fn word_runs(text: &[u8], len: usize, masks: &mut Vec<u64>, tokens: &mut Vec<(u32, u32)>) {
+    word_byte_masks(text, len, masks);
+    let mut closing = tokens.len();
+    let n = masks.len();
+    for w in 0..n {
+        let m = masks[w];
+        if m == 0 {
+            continue;
         }
-        w += 1;
-        bits = masks.get(w)? ^ flip;
-    }
-}
-
-/// Appends to `tokens` the span of every run of at least two word bytes in `text` (ASCII), in
-/// order; `masks` is scratch.
-pub(crate) fn word_runs(text: &[u8], masks: &mut Vec<u64>, tokens: &mut Vec<(u32, u32)>) {
-    word_byte_masks(text, masks);
-    let mut pos = 0;
-    while let Some(start) = next_bit(masks, pos, true) {
-        let end = next_bit(masks, start, false).expect("the masks end with a clear bit");
-        if end - start >= 2 {
-            tokens.push((start as u32, end as u32));
+        let before = if w > 0 { masks[w - 1] >> 63 } else { 0 };
+        let after = if w + 1 < n { masks[w + 1] & 1 } else { 0 };
+        let left = m << 1 | before;
+        let right = m >> 1 | after << 63;
+        let mut starts = m & !left & right;
+        let mut ends = m & left & !right;
+        let base = (w * 64) as u32;
+        while starts != 0 {
+            tokens.push((base + starts.trailing_zeros(), 0));
+            starts &= starts - 1;
         }
-        pos = end;
+        while ends != 0 {
+            tokens[closing].1 = base + ends.trailing_zeros() + 1;
+            closing += 1;
+            ends &= ends - 1;
+        }
     }
+    debug_assert_eq!(closing, tokens.len());
 }
 
 #[cfg(test)]
@@ -110,20 +122,25 @@ mod tests {
                 let text: Vec<u8> =
                     (0..len).map(|_| alphabet[(rng.next_u64() % alphabet.len() as u64) as usize]).collect();
                 tokens.clear();
-                word_runs(&text, &mut masks, &mut tokens);
+                word_runs(&text, len, &mut masks, &mut tokens);
                 assert_eq!(tokens, slow(&text), "{:?}", String::from_utf8_lossy(&text));
+                // with padding of word bytes past the end, which must not count
+                let padded = [text.clone(), b"zz_9zzzzzzzzzzzzzzzzzzz".to_vec()].concat();
+                tokens.clear();
+                word_runs(&padded, len, &mut masks, &mut tokens);
+                assert_eq!(tokens, slow(&text), "padded {:?}", String::from_utf8_lossy(&text));
             }
         }
         // every ASCII byte classified as the table does, at every lane
         let all: Vec<u8> = (0u8..128).chain(0u8..128).collect();
-        word_byte_masks(&all, &mut masks);
+        word_byte_masks(&all, all.len(), &mut masks);
         for (i, &b) in all.iter().enumerate() {
             assert_eq!(masks[i / 64] >> (i % 64) & 1 == 1, is_ascii_word_byte(b), "byte {b}");
         }
         // a run crossing a 64-byte word and one ending exactly at the end
         let text = [b" ".repeat(60), b"x".repeat(10), b" ".to_vec(), b"y".repeat(57)].concat();
         tokens.clear();
-        word_runs(&text, &mut masks, &mut tokens);
+        word_runs(&text, text.len(), &mut masks, &mut tokens);
         assert_eq!(tokens, vec![(60, 70), (71, 128)]);
     }
 }
