@@ -37,6 +37,17 @@ use super::word_grams::WordGrams;
 /// The key of an empty slot: no term has it (a short key's top byte is at most 7; a long key has
 /// its lowest bit cleared).
 const EMPTY: u64 = u64::MAX;
+/// No two-byte term here (in [`PackedVocabulary::pairs`]).
+pub(crate) const NO_PAIR: u32 = u32::MAX;
+/// Fewest two-byte ASCII terms for which a vocabulary gets a direct table of them.
+const MIN_PAIRS: usize = 256;
+
+/// Where the two-byte ASCII term `b0 b1` sits in the direct table.
+#[inline(always)]
+pub(crate) fn pair_index(b0: u8, b1: u8) -> usize {
+    (b0 & 0x7F) as usize | ((b1 & 0x7F) as usize) << 7
+}
+
 /// The hash multiplier (odd, with well spread bits).
 const MUL: u64 = 0x9E37_79B9_7F4A_7C15;
 /// Mixing constants of the long-term hash.
@@ -199,6 +210,10 @@ pub struct PackedVocabulary {
     long_at: Vec<u32>,
     /// The vocabulary column of each id.
     columns: Vec<u32>,
+    /// The id of every two-byte ASCII term at `b0 | b1 << 7` ([`NO_PAIR`] elsewhere), when the
+    /// vocabulary has at least [`MIN_PAIRS`] of them (a character n-gram vocabulary): a scan
+    /// finds a 2-gram with one load from a 64 KiB array instead of a hashed bucket probe.
+    pairs: Option<Box<[u32]>>,
     /// The terms of two words or more, by their words (a `word` analyzer's vocabulary, once
     /// [`index_word_ngrams`](Self::index_word_ngrams) ran).
     word_grams: Option<Box<WordGrams>>,
@@ -270,6 +285,7 @@ impl PackedVocabulary {
             long_at: Vec::with_capacity(n + 1),
             columns: order.to_vec(),
             word_grams: None,
+            pairs: None,
         };
         t.long_at.push(0);
         for (id, b) in terms.iter().enumerate() {
@@ -297,7 +313,21 @@ impl PackedVocabulary {
             }
             t.long_at.push(t.arena.len() as u32);
         }
+        let is_pair = |b: &[u8]| b.len() == 2 && b.is_ascii();
+        if terms.iter().filter(|b| is_pair(b)).count() >= MIN_PAIRS {
+            let mut pairs = vec![NO_PAIR; 1 << 14].into_boxed_slice();
+            for (id, b) in terms.iter().enumerate().filter(|(_, b)| is_pair(b)) {
+                pairs[pair_index(b[0], b[1])] = id as u32;
+            }
+            t.pairs = Some(pairs);
+        }
         t
+    }
+
+    /// The direct table of two-byte ASCII terms, if the vocabulary has one (see the field).
+    #[inline]
+    pub(crate) fn pairs(&self) -> Option<&[u32]> {
+        self.pairs.as_deref()
     }
 
     /// Indexes the word n-gram terms (two words or more) of `vocab` (the vocabulary this table
@@ -353,6 +383,7 @@ impl PackedVocabulary {
             + self.arena.len()
             + (self.long_at.len() + self.columns.len()) * 4
             + self.word_grams.as_ref().map_or(0, |g| g.bytes())
+            + self.pairs.as_ref().map_or(0, |p| p.len() * 4)
     }
 
     /// Whether the short key `key` goes to the compact table (its term has at most 5 bytes and

@@ -18,7 +18,7 @@ use willump_ir::params::text::{Analyzer, AnalyzerParams};
 
 use super::analyzer::TermAnalyzer;
 use super::chars::is_ascii_space_byte;
-use super::packed_vocab::{PackedVocabulary, pack_short, short_key};
+use super::packed_vocab::{NO_PAIR, PackedVocabulary, pack_short, pair_index, short_key};
 use super::word_runs::word_runs;
 use crate::error::Result;
 
@@ -165,6 +165,26 @@ impl TermScanner {
         buf.extend_from_slice(&[0; 8]);
         let (min_n, max_n) = (self.params.ngram_range.min_n, self.params.ngram_range.max_n);
         let short_max = max_n.min(7);
+        // 2-grams from the direct table, when there is one (the text is ASCII here)
+        let pairs = if min_n == 2 && max_n >= 2 { vocab.pairs() } else { None };
+        let min_n = if let Some(pairs) = pairs {
+            let at = hits.len();
+            let n = len.saturating_sub(1);
+            hits.reserve(n);
+            let out = &mut hits.spare_capacity_mut()[..n];
+            let mut found = 0;
+            for w in buf[..len].windows(2) {
+                let id = pairs[pair_index(w[0], w[1])];
+                // SAFETY: `found` is at most the number of windows before this one, `< out.len()`.
+                unsafe { out.get_unchecked_mut(found).write(id) };
+                found += (id != NO_PAIR) as usize;
+            }
+            // SAFETY: the loop initialized the first `found` spare elements.
+            unsafe { hits.set_len(at + found) };
+            3
+        } else {
+            min_n
+        };
         if min_n <= short_max {
             let mut batch = Batch::new(vocab, keys, homes);
             // every position with all sizes inside the text: a fixed number of keys each, written
@@ -378,6 +398,35 @@ mod tests {
         c.bump(0);
         c.next_document();
         assert_eq!((c.generation, c.get(0), c.get(1)), (1, 0, 0));
+    }
+
+    #[test]
+    fn two_byte_terms_from_the_direct_table_equal_the_analyzer_terms() {
+        // enough two-byte terms for the direct table, every other one kept so that some miss,
+        // and longer terms beside them
+        let letters: Vec<char> = ('a'..='z').chain(['0', ' ', '!', '\t']).collect();
+        let mut terms: Vec<String> = Vec::new();
+        for (k, &x) in letters.iter().enumerate() {
+            for (j, &y) in letters.iter().enumerate() {
+                if (k + j) % 2 == 0 {
+                    terms.push(format!("{x}{y}"));
+                }
+            }
+        }
+        terms.extend(["the", "he q", "quick", " bro", "x\ty"].map(String::from));
+        let kept: Vec<&str> = terms.iter().map(String::as_str).collect();
+        let exact = super::super::Vocabulary::from_terms("t", &kept).unwrap();
+        let docs = ["", "a", "ab", "The quick  brown fox!\tjumps", "x\ty zz 00 !!", "café au lait", "  a  b  "];
+        for (lo, hi) in [(2, 2), (2, 5), (1, 3), (3, 4)] {
+            let p = AnalyzerParams { analyzer: Analyzer::Char, ngram_range: NgramRange::new(lo, hi), lowercase: true };
+            for bits in [64, 2] {
+                let packed = PackedVocabulary::with_home_bits(&exact, bits);
+                assert!(packed.pairs().is_some());
+                for d in docs {
+                    both(&p, &packed, &exact, d);
+                }
+            }
+        }
     }
 
     #[test]
