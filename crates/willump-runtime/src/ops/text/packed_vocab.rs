@@ -38,7 +38,7 @@ use super::word_grams::WordGrams;
 /// its lowest bit cleared).
 const EMPTY: u64 = u64::MAX;
 /// No two-byte term here (in [`PackedVocabulary::pairs`]).
-pub(crate) const NO_PAIR: u32 = u32::MAX;
+pub(crate) const NO_PAIR: u16 = u16::MAX;
 /// Fewest two-byte ASCII terms for which a vocabulary gets a direct table of them.
 const MIN_PAIRS: usize = 256;
 
@@ -211,9 +211,10 @@ pub struct PackedVocabulary {
     /// The vocabulary column of each id.
     columns: Vec<u32>,
     /// The id of every two-byte ASCII term at `b0 | b1 << 7` ([`NO_PAIR`] elsewhere), when the
-    /// vocabulary has at least [`MIN_PAIRS`] of them (a character n-gram vocabulary): a scan
-    /// finds a 2-gram with one load from a 64 KiB array instead of a hashed bucket probe.
-    pairs: Option<Box<[u32]>>,
+    /// vocabulary has at least [`MIN_PAIRS`] of them (a character n-gram vocabulary) and fewer
+    /// than 65,535 terms: a scan finds a 2-gram with one load from a 32 KiB array instead of a
+    /// hashed bucket probe.
+    pairs: Option<Box<[u16]>>,
     /// The terms of two words or more, by their words (a `word` analyzer's vocabulary, once
     /// [`index_word_ngrams`](Self::index_word_ngrams) ran).
     word_grams: Option<Box<WordGrams>>,
@@ -314,10 +315,10 @@ impl PackedVocabulary {
             t.long_at.push(t.arena.len() as u32);
         }
         let is_pair = |b: &[u8]| b.len() == 2 && b.is_ascii();
-        if terms.iter().filter(|b| is_pair(b)).count() >= MIN_PAIRS {
+        if n < NO_PAIR as usize && terms.iter().filter(|b| is_pair(b)).count() >= MIN_PAIRS {
             let mut pairs = vec![NO_PAIR; 1 << 14].into_boxed_slice();
             for (id, b) in terms.iter().enumerate().filter(|(_, b)| is_pair(b)) {
-                pairs[pair_index(b[0], b[1])] = id as u32;
+                pairs[pair_index(b[0], b[1])] = id as u16;
             }
             t.pairs = Some(pairs);
         }
@@ -326,7 +327,7 @@ impl PackedVocabulary {
 
     /// The direct table of two-byte ASCII terms, if the vocabulary has one (see the field).
     #[inline]
-    pub(crate) fn pairs(&self) -> Option<&[u32]> {
+    pub(crate) fn pairs(&self) -> Option<&[u16]> {
         self.pairs.as_deref()
     }
 
@@ -383,7 +384,7 @@ impl PackedVocabulary {
             + self.arena.len()
             + (self.long_at.len() + self.columns.len()) * 4
             + self.word_grams.as_ref().map_or(0, |g| g.bytes())
-            + self.pairs.as_ref().map_or(0, |p| p.len() * 4)
+            + self.pairs.as_ref().map_or(0, |p| p.len() * 2)
     }
 
     /// Whether the short key `key` goes to the compact table (its term has at most 5 bytes and

@@ -176,7 +176,7 @@ impl TermScanner {
             for w in buf[..len].windows(2) {
                 let id = pairs[pair_index(w[0], w[1])];
                 // SAFETY: `found` is at most the number of windows before this one, `< out.len()`.
-                unsafe { out.get_unchecked_mut(found).write(id) };
+                unsafe { out.get_unchecked_mut(found).write(id as u32) };
                 found += (id != NO_PAIR) as usize;
             }
             // SAFETY: the loop initialized the first `found` spare elements.
