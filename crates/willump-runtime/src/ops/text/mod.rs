@@ -23,6 +23,7 @@
 mod analyzer;
 mod chars;
 mod count;
+mod direct_grams;
 mod hashing;
 mod learn;
 mod lowercase;

@@ -32,22 +32,12 @@
 use willump_ir::params::text::{Analyzer, AnalyzerParams};
 
 use super::vocabulary::Vocabulary;
+use super::direct_grams::DirectGrams;
 use super::word_grams::WordGrams;
 
 /// The key of an empty slot: no term has it (a short key's top byte is at most 7; a long key has
 /// its lowest bit cleared).
 const EMPTY: u64 = u64::MAX;
-/// No two-byte term here (in [`PackedVocabulary::pairs`]).
-pub(crate) const NO_PAIR: u16 = u16::MAX;
-/// Fewest two-byte ASCII terms for which a vocabulary gets a direct table of them.
-const MIN_PAIRS: usize = 256;
-
-/// Where the two-byte ASCII term `b0 b1` sits in the direct table.
-#[inline(always)]
-pub(crate) fn pair_index(b0: u8, b1: u8) -> usize {
-    (b0 & 0x7F) as usize | ((b1 & 0x7F) as usize) << 7
-}
-
 /// The hash multiplier (odd, with well spread bits).
 const MUL: u64 = 0x9E37_79B9_7F4A_7C15;
 /// Mixing constants of the long-term hash.
@@ -210,11 +200,9 @@ pub struct PackedVocabulary {
     long_at: Vec<u32>,
     /// The vocabulary column of each id.
     columns: Vec<u32>,
-    /// The id of every two-byte ASCII term at `b0 | b1 << 7` ([`NO_PAIR`] elsewhere), when the
-    /// vocabulary has at least [`MIN_PAIRS`] of them (a character n-gram vocabulary) and fewer
-    /// than 65,535 terms: a scan finds a 2-gram with one load from a 32 KiB array instead of a
-    /// hashed bucket probe.
-    pairs: Option<Box<[u16]>>,
+    /// The two- and three-byte ASCII terms in direct tables (a character n-gram vocabulary's;
+    /// see [`DirectGrams`]).
+    direct: Option<Box<DirectGrams>>,
     /// The terms of two words or more, by their words (a `word` analyzer's vocabulary, once
     /// [`index_word_ngrams`](Self::index_word_ngrams) ran).
     word_grams: Option<Box<WordGrams>>,
@@ -286,7 +274,7 @@ impl PackedVocabulary {
             long_at: Vec::with_capacity(n + 1),
             columns: order.to_vec(),
             word_grams: None,
-            pairs: None,
+            direct: None,
         };
         t.long_at.push(0);
         for (id, b) in terms.iter().enumerate() {
@@ -314,21 +302,14 @@ impl PackedVocabulary {
             }
             t.long_at.push(t.arena.len() as u32);
         }
-        let is_pair = |b: &[u8]| b.len() == 2 && b.is_ascii();
-        if n < NO_PAIR as usize && terms.iter().filter(|b| is_pair(b)).count() >= MIN_PAIRS {
-            let mut pairs = vec![NO_PAIR; 1 << 14].into_boxed_slice();
-            for (id, b) in terms.iter().enumerate().filter(|(_, b)| is_pair(b)) {
-                pairs[pair_index(b[0], b[1])] = id as u16;
-            }
-            t.pairs = Some(pairs);
-        }
+        t.direct = DirectGrams::build(&terms).map(Box::new);
         t
     }
 
-    /// The direct table of two-byte ASCII terms, if the vocabulary has one (see the field).
+    /// The direct tables of two- and three-byte ASCII terms, if the vocabulary has them.
     #[inline]
-    pub(crate) fn pairs(&self) -> Option<&[u16]> {
-        self.pairs.as_deref()
+    pub(crate) fn direct(&self) -> Option<&DirectGrams> {
+        self.direct.as_deref()
     }
 
     /// Indexes the word n-gram terms (two words or more) of `vocab` (the vocabulary this table
@@ -384,7 +365,7 @@ impl PackedVocabulary {
             + self.arena.len()
             + (self.long_at.len() + self.columns.len()) * 4
             + self.word_grams.as_ref().map_or(0, |g| g.bytes())
-            + self.pairs.as_ref().map_or(0, |p| p.len() * 2)
+            + self.direct.as_ref().map_or(0, |d| d.bytes())
     }
 
     /// Whether the short key `key` goes to the compact table (its term has at most 5 bytes and

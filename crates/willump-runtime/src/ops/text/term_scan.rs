@@ -18,7 +18,7 @@ use willump_ir::params::text::{Analyzer, AnalyzerParams};
 
 use super::analyzer::TermAnalyzer;
 use super::chars::is_ascii_space_byte;
-use super::packed_vocab::{NO_PAIR, PackedVocabulary, pack_short, pair_index, short_key};
+use super::packed_vocab::{PackedVocabulary, pack_short, short_key};
 use super::word_runs::word_runs;
 use crate::error::Result;
 
@@ -165,25 +165,13 @@ impl TermScanner {
         buf.extend_from_slice(&[0; 8]);
         let (min_n, max_n) = (self.params.ngram_range.min_n, self.params.ngram_range.max_n);
         let short_max = max_n.min(7);
-        // 2-grams from the direct table, when there is one (the text is ASCII here)
-        let pairs = if min_n == 2 && max_n >= 2 { vocab.pairs() } else { None };
-        let min_n = if let Some(pairs) = pairs {
-            let at = hits.len();
-            let n = len.saturating_sub(1);
-            hits.reserve(n);
-            let out = &mut hits.spare_capacity_mut()[..n];
-            let mut found = 0;
-            for w in buf[..len].windows(2) {
-                let id = pairs[pair_index(w[0], w[1])];
-                // SAFETY: `found` is at most the number of windows before this one, `< out.len()`.
-                unsafe { out.get_unchecked_mut(found).write(id as u32) };
-                found += (id != NO_PAIR) as usize;
+        // 2- and 3-grams from the direct tables, when there are some (the text is ASCII here)
+        let min_n = match vocab.direct() {
+            Some(direct) if min_n <= 3 && max_n >= 2 && min_n >= 2 => {
+                direct.find_all(&buf[..len], min_n == 2, max_n >= 3, hits);
+                4
             }
-            // SAFETY: the loop initialized the first `found` spare elements.
-            unsafe { hits.set_len(at + found) };
-            3
-        } else {
-            min_n
+            _ => min_n,
         };
         if min_n <= short_max {
             let mut batch = Batch::new(vocab, keys, homes);
@@ -421,7 +409,7 @@ mod tests {
             let p = AnalyzerParams { analyzer: Analyzer::Char, ngram_range: NgramRange::new(lo, hi), lowercase: true };
             for bits in [64, 2] {
                 let packed = PackedVocabulary::with_home_bits(&exact, bits);
-                assert!(packed.pairs().is_some());
+                assert!(packed.direct().is_some());
                 for d in docs {
                     both(&p, &packed, &exact, d);
                 }
