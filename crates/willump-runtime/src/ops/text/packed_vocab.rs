@@ -31,8 +31,8 @@
 
 use willump_ir::params::text::{Analyzer, AnalyzerParams};
 
-use super::vocabulary::Vocabulary;
 use super::direct_grams::DirectGrams;
+use super::vocabulary::Vocabulary;
 use super::word_grams::WordGrams;
 
 /// The key of an empty slot: no term has it (a short key's top byte is at most 7; a long key has

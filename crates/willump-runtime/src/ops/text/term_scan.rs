@@ -18,6 +18,8 @@ use willump_ir::params::text::{Analyzer, AnalyzerParams};
 
 use super::analyzer::TermAnalyzer;
 use super::chars::is_ascii_space_byte;
+use super::lowercase::lowercase_into;
+use super::ngrams::collapse_whitespace_into;
 use super::packed_vocab::{PackedVocabulary, pack_short, short_key};
 use super::word_runs::word_runs;
 use crate::error::Result;
@@ -40,6 +42,12 @@ pub struct TermScanner {
     join: Vec<u8>,
     /// Token spans into `buf` (word analyzer).
     tokens: Vec<(u32, u32)>,
+    /// The lowercased non-ASCII document (`char` analyzer).
+    lower: String,
+    /// The whitespace-collapsed non-ASCII document, then 8 zero bytes (`char` analyzer).
+    utf8: String,
+    /// Its code points' byte offsets, then its length.
+    bounds: Vec<u32>,
     /// Word-byte bit masks of `buf` (word analyzer).
     masks: Vec<u64>,
     /// Each token's part id in the vocabulary's word n-gram index (word analyzer).
@@ -94,6 +102,9 @@ impl TermScanner {
             tokens: Vec::new(),
             parts: Vec::new(),
             masks: Vec::new(),
+            lower: String::new(),
+            utf8: String::new(),
+            bounds: Vec::new(),
             analyzer: TermAnalyzer::new(params)?,
         })
     }
@@ -117,7 +128,9 @@ impl TermScanner {
     pub fn columns(&mut self, vocab: &PackedVocabulary, text: &str) -> &[u32] {
         self.hits.clear();
         let mut hits = std::mem::take(&mut self.hits);
-        if !text.is_ascii() {
+        if !text.is_ascii() && self.params.analyzer == Analyzer::Char {
+            self.scan_char_utf8(vocab, text, &mut hits);
+        } else if !text.is_ascii() {
             // the exact path; its short terms still go through the prefetched batch
             let terms = self.analyzer.analyze(text);
             let mut batch = Batch::new(vocab, &mut self.keys, &mut self.homes);
@@ -204,6 +217,41 @@ impl TermScanner {
                 }
             }
         }
+    }
+
+    /// `char` on non-ASCII text: Python's lowercasing and whitespace collapsing (the eager
+    /// analyzer's own functions), then every n-gram of code points, its key loaded from the
+    /// buffer as on ASCII text (an n-gram of at most 7 bytes) or its bytes looked up.
+    fn scan_char_utf8(&mut self, vocab: &PackedVocabulary, text: &str, hits: &mut Vec<u32>) {
+        let TermScanner { params, utf8, lower, bounds, keys, homes, .. } = self;
+        let src = if params.lowercase {
+            lower.clear();
+            lowercase_into(text, lower);
+            lower.as_str()
+        } else {
+            text
+        };
+        utf8.clear();
+        collapse_whitespace_into(src, utf8);
+        bounds.clear();
+        bounds.extend(utf8.char_indices().map(|(i, _)| i as u32));
+        bounds.push(utf8.len() as u32);
+        let chars = bounds.len() - 1;
+        utf8.push_str("\0\0\0\0\0\0\0\0");
+        let buf = utf8.as_bytes();
+        let (min_n, max_n) = (params.ngram_range.min_n, params.ngram_range.max_n);
+        let mut batch = Batch::new(vocab, keys, homes);
+        for n in min_n..=max_n.min(chars) {
+            for w in bounds.windows(n + 1) {
+                let (s, e) = (w[0] as usize, w[n] as usize);
+                if e - s <= 7 {
+                    batch.push(short_key(read8(buf, s), e - s));
+                } else if let Some(col) = vocab.get(&buf[s..e]) {
+                    hits.push(col);
+                }
+            }
+        }
+        batch.flush(hits);
     }
 
     /// `word`: lowercase, tokens `\w\w+` (ASCII word bytes), then word n-grams joined by spaces.
@@ -430,6 +478,7 @@ mod tests {
             "emoji 😀😀 ok 👍🏽 done",
             "ascii then é then ascii",
             "İstanbul ΣΑΣ straße",
+            "naïve  double\u{a0}\u{a0}nbsp\u{2003}em \t end ÀB\u{a0}C",
             "tab\tsep\x0bvt\x1cfs  double   triple",
             "one two three four five six seven eight nine ten eleven",
         ];
