@@ -84,6 +84,12 @@ impl<'v, 's> Batch<'v, 's> {
     }
 }
 
+/// [`is_ascii_space_byte`] by arithmetic (no table: loops over it vectorize). ASCII only.
+#[inline(always)]
+fn space_byte(b: u8) -> bool {
+    (b.wrapping_sub(0x09) < 5) | (b.wrapping_sub(0x1C) < 5)
+}
+
 #[inline(always)]
 fn read8(b: &[u8], i: usize) -> u64 {
     u64::from_le_bytes(b[i..i + 8].try_into().expect("padded buffer"))
@@ -160,7 +166,14 @@ impl TermScanner {
         let lower = self.params.lowercase;
         let TermScanner { buf, keys, homes, .. } = self;
         buf.clear();
-        let mut i = 0;
+        // most documents have no run of two whitespace bytes: then the buffer is the lowercased
+        // bytes, in loops without branches (vectorized), else the run-collapsing walk
+        let doubled =
+            bytes.iter().zip(bytes.iter().skip(1)).fold(false, |d, (&a, &b)| d | (space_byte(a) & space_byte(b)));
+        let mut i = if doubled { 0 } else { bytes.len() };
+        if !doubled {
+            buf.extend(bytes.iter().map(|&b| if lower { b.to_ascii_lowercase() } else { b }));
+        }
         while i < bytes.len() {
             let b = bytes[i];
             if is_ascii_space_byte(b) {
@@ -421,6 +434,13 @@ mod tests {
         let mut want: Vec<u32> = a.terms(doc).iter().filter_map(|t| exact.get(t)).collect();
         want.sort_unstable();
         assert_eq!(got, want, "{:?} {doc:?}", p.analyzer);
+    }
+
+    #[test]
+    fn space_byte_equals_the_table() {
+        for b in 0u8..128 {
+            assert_eq!(space_byte(b), is_ascii_space_byte(b), "byte {b}");
+        }
     }
 
     #[test]
