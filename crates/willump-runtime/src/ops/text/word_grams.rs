@@ -29,11 +29,14 @@ pub(crate) struct WordGrams {
     /// The words of multi-word terms; a word's id there is its part id (also the prefix id of
     /// the one-word path).
     parts: PackedVocabulary,
-    /// A bit per hash of the short words among the parts (16 bits or more per word): a token
-    /// whose bit is clear is no part, found with one multiply and one load (most tokens).
-    filter: Box<[u64]>,
-    /// `64 - log2(bits of filter)`.
-    filter_shift: u32,
+    /// The short words (at most 7 bytes) among the parts by their keys, in a small open-addressing
+    /// table at most a quarter full ([`EMPTY`]: a free slot; no short key has all bits set), so
+    /// that a token's part is mostly one multiply, one load and one compare.
+    short_keys: Box<[u64]>,
+    /// The part id of each slot of `short_keys`.
+    short_parts: Box<[u32]>,
+    /// `64 - log2(short_keys.len())`.
+    short_shift: u32,
     /// Trie keys `prefix << 32 | part`, or [`EMPTY`].
     keys: Box<[u64]>,
     /// Per slot: the prefix id the step leads to, and the id of the term it spells (or [`NONE`]).
@@ -44,9 +47,9 @@ pub(crate) struct WordGrams {
     longest: usize,
 }
 
-/// The filter bit of a short key.
+/// The home slot of a short key in a table of `2^(64 - shift)` slots.
 #[inline(always)]
-fn filter_bit(key: u64, shift: u32) -> usize {
+fn short_home(key: u64, shift: u32) -> usize {
     (key.wrapping_mul(0xD6E8_FEB8_6659_FD93) >> shift) as usize
 }
 
@@ -74,19 +77,26 @@ impl WordGrams {
         words.dedup();
         let word_vocab = Vocabulary::from_terms("word n-gram parts", &words).ok()?;
         let parts = PackedVocabulary::new(&word_vocab);
-        let filter_bits = (words.len() * 16).next_power_of_two().max(512);
-        let mut filter = vec![0u64; filter_bits / 64].into_boxed_slice();
-        let filter_shift = 64 - filter_bits.trailing_zeros();
-        for w in words.iter().filter(|w| w.len() <= 7) {
-            let bit = filter_bit(pack_short(w.as_bytes()), filter_shift);
-            filter[bit / 64] |= 1 << (bit % 64);
+        let size = (words.len() * 4).next_power_of_two().max(64);
+        let short_shift = 64 - size.trailing_zeros();
+        let (mut short_keys, mut short_parts) = (vec![EMPTY; size], vec![NONE; size]);
+        for (part, w) in words.iter().enumerate().filter(|(_, w)| w.len() <= 7) {
+            let key = pack_short(w.as_bytes());
+            let mut i = short_home(key, short_shift);
+            while short_keys[i] != EMPTY {
+                i = (i + 1) & (size - 1);
+            }
+            short_keys[i] = key;
+            // `parts` has the ids of `PackedVocabulary::new`: columns, here places in `words`
+            short_parts[i] = part as u32;
         }
         let steps_needed: usize = terms.iter().map(|(w, _)| w.len() - 1).sum();
         let size = (steps_needed * 2).next_power_of_two().max(16);
         let mut g = WordGrams {
             parts,
-            filter,
-            filter_shift,
+            short_keys: short_keys.into_boxed_slice(),
+            short_parts: short_parts.into_boxed_slice(),
+            short_shift,
             keys: vec![EMPTY; size].into_boxed_slice(),
             steps: vec![(NONE, NONE); size].into_boxed_slice(),
             mask: size - 1,
@@ -124,12 +134,20 @@ impl WordGrams {
     /// The part id of the word of at most 7 bytes packed in the short key `key`.
     #[inline]
     pub(crate) fn part_short(&self, key: u64) -> u32 {
-        let bit = filter_bit(key, self.filter_shift);
-        // SAFETY: `bit < 2^(64 - filter_shift)`, the filter's number of bits.
-        if unsafe { *self.filter.get_unchecked(bit / 64) } >> (bit % 64) & 1 == 0 {
-            return NONE;
+        let mask = self.short_keys.len() - 1;
+        let mut i = short_home(key, self.short_shift);
+        loop {
+            // SAFETY: `i` is a home slot (`< len`, by the shift) or masked; both tables have the
+            // same length.
+            let k = unsafe { *self.short_keys.get_unchecked(i) };
+            if k == key {
+                return unsafe { *self.short_parts.get_unchecked(i) };
+            }
+            if k == EMPTY {
+                return NONE;
+            }
+            i = (i + 1) & mask;
         }
-        self.parts.get_short(key).unwrap_or(NONE)
     }
 
     /// The step from `prefix` by `part` (neither [`NONE`]): the next prefix and the id of the
@@ -175,7 +193,7 @@ impl WordGrams {
 
     /// Bytes held.
     pub(crate) fn bytes(&self) -> usize {
-        self.parts.bytes() + self.filter.len() * 8 + self.keys.len() * 16
+        self.parts.bytes() + self.short_keys.len() * 12 + self.keys.len() * 16
     }
 }
 
