@@ -330,6 +330,14 @@ impl BodyCx<'_, '_> {
                         off
                     }
                 };
+                if let Some(inline) = ix.inline_parts() {
+                    // composite keys by per-part dictionaries: each part's last value and id
+                    // live in the probe's cache area (its header zeroed on loop entry)
+                    let cache = self.scratch_at(off + crate::join::probe_cache_header(keys.len()));
+                    let vals = keys.iter().map(|&k| self.val(k)).collect::<Result<Vec<_>, _>>()?;
+                    let v = super::join_probe::emit_parts(self, &inline, ix.miss_row(), &vals, cache)?;
+                    return Ok(CgVal::Scalar { v, valid: None, elem: ColumnType::I64 });
+                }
                 let parts = self.scratch_at(off);
                 for (p, &k) in keys.iter().enumerate() {
                     let at = (p * crate::join::PART_WORDS * 8) as i32;
