@@ -834,10 +834,9 @@ pub(crate) enum InlineProbe {
 }
 
 /// A [`PartDicts`] index as generated code probes it ([`JoinIndex::inline_parts`]): each part's
-/// id through its dictionary, then `rows[sum(id * stride)]` (u32 rows). Each part keeps its last
-/// value and id in the probe's cache area: word `p` of the header (which the loop's entry zeroes)
-/// holds part `p`'s id plus one (0: nothing held), and its packed words follow the header at
-/// [`inline_part_words`]. The addresses are of buffers the [`JoinIndex`] owns.
+/// id through its dictionary, then `rows[sum(id * stride)]` (u32 rows). Each hashed part keeps
+/// its recent values and ids in a memo in the probe's cache area ([`inline_part_memo`]). The
+/// addresses are of buffers the [`JoinIndex`] owns.
 #[derive(Debug, Clone)]
 pub(crate) struct InlineParts {
     /// Per key part.
@@ -868,10 +867,25 @@ pub(crate) enum InlineDict {
     Packed { str_part: bool, words: usize, slots: i64, mask: u64 },
 }
 
-/// The byte offset, in a probe's cache area, of the last packed value [`InlineParts`] keeps for
-/// part `p`.
-pub(crate) fn inline_part_words(p: usize) -> usize {
-    (CACHE_HEADER_WORDS + p * MAX_PACKED_WORDS) * 8
+/// Where [`InlineParts`] keeps part `p`'s memo of recent values in a probe's cache area: a
+/// direct-mapped table of `entries` (a power of two) ids plus one (0: empty) at byte `offset`,
+/// then the entries' packed values (`words` each). Word `p` of the cache's header (zeroed on
+/// loop entry) says whether the loop call has emptied the memo yet.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PartMemo {
+    /// Byte offset of the ids in the cache area.
+    pub offset: usize,
+    /// Entries (a power of two).
+    pub entries: usize,
+}
+
+/// Part `p`'s memo ([`PartMemo`]) for values of `words` packed words: 16 entries where they fit
+/// in the part's share of the cache area ([`CACHE_WORDS`] words), else 8. Flights' `time_hour`
+/// in file order: a value equal to the last one 66% of the time, found in 16 direct-mapped
+/// entries 97% of the time.
+pub(crate) fn inline_part_memo(p: usize, words: usize) -> PartMemo {
+    let entries = if 16 * (words + 1) <= CACHE_WORDS { 16 } else { 8 };
+    PartMemo { offset: (CACHE_HEADER_WORDS + p * CACHE_WORDS) * 8, entries }
 }
 
 /// The row of an empty packed slot.

@@ -286,13 +286,37 @@ fn part_id(
                 }
                 (_, k) => return Err(format!("a dictionary {:?} cannot take the key part {k:?}", part.dict)),
             };
-            // the part's last value and id, kept in the cache area
-            let held = cx.b.ins().load(types::I64, mem(), cache, (8 * p) as i32);
+            // the part's recent values and ids, in a direct-mapped memo in the cache area,
+            // indexed by the hash's top bits (the dictionary uses its low bits)
+            let h = packed_hash(cx, &words);
+            let memo = crate::join::inline_part_memo(p, n);
+            let ids_at = memo.offset as i64;
+            let words_at = (memo.offset + 8 * memo.entries) as i64;
+            // the loop call's first probe empties the memo (its ids: 0 is an empty entry)
+            let inited = cx.b.ins().load(types::I64, mem(), cache, (8 * p) as i32);
+            let clear = cx.b.create_block();
+            let go = cx.b.create_block();
+            cx.b.ins().brif(inited, go, &[], clear, &[]);
+            cx.b.switch_to_block(clear);
+            let zero = cx.b.ins().iconst(types::I64, 0);
+            for e in 0..memo.entries {
+                cx.b.ins().store(mem(), zero, cache, (memo.offset + 8 * e) as i32);
+            }
+            let one = cx.b.ins().iconst(types::I64, 1);
+            cx.b.ins().store(mem(), one, cache, (8 * p) as i32);
+            cx.b.ins().jump(go, &[]);
+            cx.b.switch_to_block(go);
+            let e = cx.b.ins().ushr_imm_u(h, (64 - memo.entries.trailing_zeros()) as i64);
+            let id_off = cx.b.ins().ishl_imm_u(e, 3);
+            let id_p = cx.b.ins().iadd(cache, id_off);
+            let held = cx.b.ins().load(types::I64, mem(), id_p, ids_at as i32);
+            let w_off = cx.b.ins().imul_imm_u(e, (8 * n) as i64);
+            let w_p = cx.b.ins().iadd(cache, w_off);
             let compare = cx.b.create_block();
             let lookup = cx.b.create_block();
             cx.b.ins().brif(held, compare, &[], lookup, &[]);
             cx.b.switch_to_block(compare);
-            let same = same_words(cx, cache, crate::join::inline_part_words(p) as i32, &words);
+            let same = same_words(cx, w_p, words_at as i32, &words);
             let hit = cx.b.create_block();
             cx.b.ins().brif(same, hit, &[], lookup, &[]);
             cx.b.switch_to_block(hit);
@@ -301,14 +325,13 @@ fn part_id(
             cx.b.switch_to_block(lookup);
             let got = cx.b.create_block();
             let r = cx.b.append_block_param(got, types::I64);
-            let h = packed_hash(cx, &words);
             probe_words(cx, &words, h, slots, mask, n_values, got);
             cx.b.switch_to_block(got);
             for (j, &w) in words.iter().enumerate() {
-                cx.b.ins().store(mem(), w, cache, (crate::join::inline_part_words(p) + 8 * j) as i32);
+                cx.b.ins().store(mem(), w, w_p, (words_at + 8 * j as i64) as i32);
             }
             let r1 = cx.b.ins().iadd_imm_s(r, 1);
-            cx.b.ins().store(mem(), r1, cache, (8 * p) as i32);
+            cx.b.ins().store(mem(), r1, id_p, ids_at as i32);
             cx.b.ins().jump(found, &[BlockArg::Value(r)]);
         }
         (d, k) => return Err(format!("a dictionary {d:?} cannot take the key part {k:?}")),
