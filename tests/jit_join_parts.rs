@@ -18,7 +18,7 @@ use willump::ir::{Graph, Op, StateDecl, Type};
 use willump::runtime::ops::table::LeftJoin;
 use willump::runtime::rng::Rng;
 use willump::runtime::state::BoundState;
-use willump::runtime::value::{Column, I64Column, StringColumn, Table, Value};
+use willump::runtime::value::{BoolColumn, Column, F64Column, I64Column, StringColumn, Table, Value};
 
 /// `(k0, k1, ...) -> side table -> (v, w)` as a dense block; the side table holds the key
 /// columns `keys` and two value columns (`v` with holes, `w` the side row).
@@ -202,4 +202,56 @@ fn three_parts() {
         p2.push(if pick(20) == 0 { None } else { Some(word(pick(4) * 9 + 2)) });
     }
     check(&p, vec![s(&p0), ints(&p1), s(&p2)]);
+}
+
+#[test]
+fn many_value_columns_of_every_type_in_one_record() {
+    // 11 value columns (f64, i64, bool; with missing values; defaults missing or given): their
+    // validity bytes span two words of a row's record
+    let n = 40usize;
+    let keys: Vec<Option<String>> = (0..n).map(|i| Some(word(i * 7 + 1))).collect();
+    let mut cols: Vec<(String, Column)> =
+        vec![("k".into(), strs(&keys.iter().map(|s| s.as_deref()).collect::<Vec<_>>()))];
+    let mut values: Vec<(String, Scalar)> = Vec::new();
+    for c in 0..11usize {
+        let name = format!("c{c}");
+        let hole = |i: usize| (i + c) % (3 + c % 4) == 0;
+        let (col, default) = match c % 3 {
+            0 => (
+                Column::F64(F64Column::from_options(
+                    &(0..n).map(|i| (!hole(i)).then_some(i as f64 * 0.5 - c as f64)).collect::<Vec<_>>(),
+                )),
+                if c == 3 { Scalar::F64(-2.5) } else { Scalar::Missing },
+            ),
+            1 => (
+                Column::I64(I64Column::from_options(
+                    &(0..n).map(|i| (!hole(i)).then_some(i as i64 * 3 - c as i64)).collect::<Vec<_>>(),
+                )),
+                if c == 4 { Scalar::I64(7) } else { Scalar::Missing },
+            ),
+            _ => (
+                Column::Bool(BoolColumn::from_options(
+                    &(0..n).map(|i| (!hole(i)).then_some((i + c) % 2 == 0)).collect::<Vec<_>>(),
+                )),
+                if c == 5 { Scalar::Bool(true) } else { Scalar::Missing },
+            ),
+        };
+        cols.push((name.clone(), col));
+        values.push((name, default));
+    }
+    let side = Table::try_new(cols).unwrap();
+    let vals: Vec<(&str, Scalar)> = values.iter().map(|(n, d)| (n.as_str(), d.clone())).collect();
+    let j = LeftJoin::fit(&side, &["k"], &vals).unwrap();
+    let mut g = Graph::new("records");
+    let k = g.add_input("k", Type::STR).unwrap();
+    let probe = g.add(Op::MakeTable { names: vec!["k".into()] }, vec![k], None).unwrap();
+    let s = BoundState::Join(Arc::new(j));
+    let st = g.add_state(StateDecl { name: "side".into(), kind: s.kind(), fingerprint: s.fingerprint() });
+    let joined = g.add(Op::LeftJoin { state: st, keys: vec!["k".into()] }, vec![probe], None).unwrap();
+    let x = g.add(Op::ToDense, vec![joined], None).unwrap();
+    g.set_output(x).unwrap();
+    let p = Pipeline::new(g, vec![s]).unwrap();
+    let probes: Vec<Option<String>> =
+        (0..n + 10).map(|i| if i % 13 == 5 { None } else { Some(word(((i * 11) % (n + 5)) * 7 + 1)) }).collect();
+    check(&p, vec![strs(&probes.iter().map(|s| s.as_deref()).collect::<Vec<_>>())]);
 }

@@ -1,7 +1,9 @@
-//! Joins in compiled loops: the side table is indexed once at compile time; a probe is one call
-//! of [`willump_join_lookup`] with the row's key parts, and the gather of each value column is a
-//! native load from a copy of the column extended with its default at the end (the row a missing
-//! key gets), so probe and gather are fused into the row loop.
+//! Joins in compiled loops: the side table is indexed once at compile time; a probe is emitted
+//! inline by generated code for the layouts that allow it (`codegen/join_probe.rs`) or is one
+//! call of [`willump_join_lookup`] with the row's key parts, and the gathers of the value columns
+//! are native loads from one record per side row (every value column extended with its default
+//! in a last record, the row a missing key gets; see [`CompiledJoin`]), so probe and gather are
+//! fused into the row loop.
 //!
 //! The index's layout is chosen by the shape of the side table's keys ([`KeyLayout`]):
 //! - one i64 key part over a small range: a dense array indexed by `key - min` (one load);
@@ -209,20 +211,17 @@ fn key_hash<'a>(parts: impl Iterator<Item = Part<'a>>) -> u64 {
     h >> 1
 }
 
-/// A value column extended with its default: `n_side + 1` values and validity bytes.
-#[derive(Debug)]
-pub(crate) struct ExtendedColumn {
-    /// f64 bits, i64, or 0/1 (bool), one `u64` per row.
-    pub values: Vec<u64>,
-    /// 1 when present.
-    pub valid: Vec<u8>,
-}
-
-/// A compiled join.
+/// A compiled join: the key index, and the value columns extended with their defaults as one
+/// record per side row (`n_side + 1` records, the last the row a missing key gets): each
+/// column's value (f64 bits, i64, or 0/1 for bool, one `u64`), then one validity byte per column
+/// (1 when present), padded to whole words. A probe's gathers then read one or two cache lines
+/// instead of two per column: for keys in no order (tail numbers), each line is a likely cache
+/// miss.
 #[derive(Debug)]
 pub(crate) struct CompiledJoin {
     pub index: JoinIndex,
-    pub columns: Vec<ExtendedColumn>,
+    records: Vec<u64>,
+    n_columns: usize,
 }
 
 impl CompiledJoin {
@@ -258,8 +257,10 @@ impl CompiledJoin {
             .or_else(|| PackedIndex::of(&keys, &entries).map(KeyLayout::Packed))
             .unwrap_or_else(|| KeyLayout::Arena(ArenaIndex::of(&entries, n_side)));
         let index = JoinIndex { layout, n_side: n_side as u32, n_keys: keys.len() };
-        let mut columns = Vec::new();
-        for (name, default) in j.value_names().iter().zip(j.defaults()) {
+        let n_columns = j.value_names().len();
+        let stride = record_words(n_columns);
+        let mut records = vec![0u64; stride * (n_side + 1)];
+        for (c, (name, default)) in j.value_names().iter().zip(j.defaults()).enumerate() {
             let col = side.column("join", name).ok()?;
             let mut values: Vec<u64> = Vec::with_capacity(n_side + 1);
             let mut valid: Vec<u8> = Vec::with_capacity(n_side + 1);
@@ -284,10 +285,36 @@ impl CompiledJoin {
             };
             values.push(v);
             valid.push(ok as u8);
-            columns.push(ExtendedColumn { values, valid });
+            for (r, (v, ok)) in values.into_iter().zip(valid).enumerate() {
+                let rec = &mut records[r * stride..(r + 1) * stride];
+                rec[c] = v;
+                rec[n_columns + c / 8] |= u64::from(ok) << (8 * (c % 8));
+            }
         }
-        Some(CompiledJoin { index, columns })
+        Some(CompiledJoin { index, records, n_columns })
     }
+
+    /// Per value column, the addresses of its value and of its validity byte in the first
+    /// record; a row's are `stride` bytes further per row ([`CompiledJoin::stride`]).
+    pub(crate) fn gathers(&self) -> Vec<(i64, i64)> {
+        let base = self.records.as_ptr() as i64;
+        (0..self.n_columns).map(|c| (base + 8 * c as i64, base + (8 * self.n_columns + c) as i64)).collect()
+    }
+
+    /// Bytes from one record to the next.
+    pub(crate) fn stride(&self) -> usize {
+        record_words(self.n_columns) * 8
+    }
+
+    /// Bytes of the records.
+    pub(crate) fn value_bytes(&self) -> usize {
+        self.records.len() * 8
+    }
+}
+
+/// Words of a record of `n_columns` values (see [`CompiledJoin`]).
+fn record_words(n_columns: usize) -> usize {
+    n_columns + n_columns.div_ceil(8)
 }
 
 impl KeyLayout {
