@@ -81,7 +81,7 @@ fn short_str_keys() {
 
 #[test]
 fn one_key_table_walks_collisions() {
-    // two slots, one taken: about half of all probes start on the taken slot and walk on
+    // four slots, one taken: about a quarter of all probes start on the taken slot and walk on
     let p = pipeline(strs(&[Some("q")]), Type::STR);
     let v: Vec<String> = (0..300).map(|i| format!("{}", i % 120)).chain(["q".into(), "".into()]).collect();
     let v: Vec<Option<&str>> = v.iter().map(|s| Some(s.as_str())).collect();

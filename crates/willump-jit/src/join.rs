@@ -139,7 +139,10 @@ enum PartShape {
     Str { words: usize },
 }
 
-/// Open addressing (at most half full) over packed keys. A slot is `words + 1` words: the packed
+/// Open addressing over packed keys, at most half full (one-word keys at most a quarter: a
+/// probe's first slot then holds its key more often, and fewer probes take the mispredicted walk
+/// to the next slot; measured on flights' tail numbers, about 5% of the feature stage). A slot is
+/// `words + 1` words: the packed
 /// key, then the side row (`EMPTY` for an empty slot), so a probe usually reads one cache line.
 #[derive(Debug)]
 struct PackedIndex {
@@ -424,7 +427,8 @@ impl PackedIndex {
         if words > MAX_PACKED_WORDS {
             return None;
         }
-        let size = (2 * entries.len().max(1)).next_power_of_two();
+        let spread = if words == 1 { 4 } else { 2 };
+        let size = (spread * entries.len().max(1)).next_power_of_two();
         let stride = words + 1;
         let mut slots = vec![0; size * stride];
         for s in slots.chunks_exact_mut(stride) {
@@ -1230,7 +1234,7 @@ mod tests {
 
     #[test]
     fn keys_colliding_in_the_hash_still_compare_exactly() {
-        // a table of one slot pair: every key lands near every other, probes walk the chain
+        // a table of a few slots: every key lands near every other, probes walk the chain
         let side: Vec<Vec<K>> = vec![vec![s("a")]];
         let (j, c) = fit(&side);
         check(&j, &c.index, &[vec![s("b")], vec![s("a")], vec![s("")], vec![s("a\0")]]);
