@@ -10,14 +10,10 @@
 
 mod jit_common;
 
-use std::sync::Arc;
-
 use willump::Pipeline;
+use willump::ir::Type;
 use willump::ir::params::table::Scalar;
-use willump::ir::{Graph, Op, StateDecl, Type};
-use willump::runtime::ops::table::LeftJoin;
 use willump::runtime::rng::Rng;
-use willump::runtime::state::BoundState;
 use willump::runtime::value::{BoolColumn, Column, F64Column, I64Column, StringColumn, Table, Value};
 
 /// `(k0, k1, ...) -> side table -> (v, w)` as a dense block; the side table holds the key
@@ -33,16 +29,7 @@ fn pipeline(keys: Vec<Column>) -> Pipeline {
     cols.push(("w".into(), Column::I64(I64Column::new((0..n as i64).collect()))));
     let side = Table::try_new(cols).unwrap();
     let key_names: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
-    let j = LeftJoin::fit(&side, &key_names, &[("v", Scalar::Missing), ("w", Scalar::I64(-1))]).unwrap();
-    let mut g = Graph::new("parts");
-    let ins = names.iter().zip(types).map(|(n, t)| g.add_input(n, t).unwrap()).collect();
-    let probe = g.add(Op::MakeTable { names: names.clone() }, ins, None).unwrap();
-    let s = BoundState::Join(Arc::new(j));
-    let st = g.add_state(StateDecl { name: "side".into(), kind: s.kind(), fingerprint: s.fingerprint() });
-    let joined = g.add(Op::LeftJoin { state: st, keys: names }, vec![probe], None).unwrap();
-    let x = g.add(Op::ToDense, vec![joined], None).unwrap();
-    g.set_output(x).unwrap();
-    Pipeline::new(g, vec![s]).unwrap()
+    jit_common::join_pipeline(&side, &key_names, &types, &[("v", Scalar::Missing), ("w", Scalar::I64(-1))])
 }
 
 fn strs(v: &[Option<&str>]) -> Column {
@@ -215,7 +202,7 @@ fn many_value_columns_of_every_type_in_one_record() {
     let mut values: Vec<(String, Scalar)> = Vec::new();
     for c in 0..11usize {
         let name = format!("c{c}");
-        let hole = |i: usize| (i + c) % (3 + c % 4) == 0;
+        let hole = |i: usize| (i + c).is_multiple_of(3 + c % 4);
         let (col, default) = match c % 3 {
             0 => (
                 Column::F64(F64Column::from_options(
@@ -241,16 +228,7 @@ fn many_value_columns_of_every_type_in_one_record() {
     }
     let side = Table::try_new(cols).unwrap();
     let vals: Vec<(&str, Scalar)> = values.iter().map(|(n, d)| (n.as_str(), d.clone())).collect();
-    let j = LeftJoin::fit(&side, &["k"], &vals).unwrap();
-    let mut g = Graph::new("records");
-    let k = g.add_input("k", Type::STR).unwrap();
-    let probe = g.add(Op::MakeTable { names: vec!["k".into()] }, vec![k], None).unwrap();
-    let s = BoundState::Join(Arc::new(j));
-    let st = g.add_state(StateDecl { name: "side".into(), kind: s.kind(), fingerprint: s.fingerprint() });
-    let joined = g.add(Op::LeftJoin { state: st, keys: vec!["k".into()] }, vec![probe], None).unwrap();
-    let x = g.add(Op::ToDense, vec![joined], None).unwrap();
-    g.set_output(x).unwrap();
-    let p = Pipeline::new(g, vec![s]).unwrap();
+    let p = jit_common::join_pipeline(&side, &["k"], &[Type::STR], &vals);
     let probes: Vec<Option<String>> =
         (0..n + 10).map(|i| if i % 13 == 5 { None } else { Some(word(((i * 11) % (n + 5)) * 7 + 1)) }).collect();
     check(&p, vec![strs(&probes.iter().map(|s| s.as_deref()).collect::<Vec<_>>())]);

@@ -18,21 +18,10 @@ pub(crate) fn emit(cx: &mut BodyCx<'_, '_>, probe: InlineProbe, miss: u32, key: 
     let miss = cx.b.ins().iconst(types::I64, miss as i64);
     match (probe, key) {
         (InlineProbe::Dense { min, rows, len }, CgVal::Scalar { v, valid, elem: ColumnType::I64 }) => {
-            // `key - min` wraps for keys far below `min`, and then fails the bound check
-            let at = cx.b.ins().iadd_imm_s(v, min.wrapping_neg());
-            let inside = cx.b.ins().icmp_imm_u(IntCC::UnsignedLessThan, at, len as i64);
-            let go = match valid {
-                Some(ok) => cx.b.ins().band(ok, inside),
-                None => inside,
-            };
-            let load = cx.b.create_block();
-            cx.b.ins().brif(go, load, &[], done, &[BlockArg::Value(miss)]);
-            cx.b.switch_to_block(load);
-            let off = cx.b.ins().ishl_imm_u(at, 2);
-            let base = cx.b.ins().iconst(types::I64, rows);
-            let p = cx.b.ins().iadd(base, off);
-            let r = cx.b.ins().uload32(mem(), p, 0);
-            cx.b.ins().jump(done, &[BlockArg::Value(r)]);
+            if let Some(ok) = valid {
+                present(cx, ok, miss, done);
+            }
+            dense_u32(cx, v, min, rows, len, miss, done);
         }
         (InlineProbe::OneWord { str_part: false, slots, mask }, CgVal::Scalar { v, valid, elem: ColumnType::I64 }) => {
             let hash = cx.b.create_block();
@@ -69,6 +58,29 @@ pub(crate) fn emit(cx: &mut BodyCx<'_, '_>, probe: InlineProbe, miss: u32, key: 
     }
     cx.b.switch_to_block(done);
     Ok(row)
+}
+
+/// Continues where `ok` (an i8) holds; jumps to `done` with `miss` otherwise (a missing key part).
+fn present(cx: &mut BodyCx<'_, '_>, ok: Value, miss: Value, done: Block) {
+    let go = cx.b.create_block();
+    cx.b.ins().brif(ok, go, &[], done, &[BlockArg::Value(miss)]);
+    cx.b.switch_to_block(go);
+}
+
+/// Jumps to `out` with `table[v - min]` (`len` u32s at address `table`), or with `absent` when
+/// `v - min` is outside the table.
+fn dense_u32(cx: &mut BodyCx<'_, '_>, v: Value, min: i64, table: i64, len: u64, absent: Value, out: Block) {
+    // `v - min` wraps for values far below `min`, and then fails the bound check
+    let at = cx.b.ins().iadd_imm_s(v, min.wrapping_neg());
+    let inside = cx.b.ins().icmp_imm_u(IntCC::UnsignedLessThan, at, len as i64);
+    let load = cx.b.create_block();
+    cx.b.ins().brif(inside, load, &[], out, &[BlockArg::Value(absent)]);
+    cx.b.switch_to_block(load);
+    let off = cx.b.ins().ishl_imm_u(at, 2);
+    let base = cx.b.ins().iconst(types::I64, table);
+    let p = cx.b.ins().iadd(base, off);
+    let r = cx.b.ins().uload32(mem(), p, 0);
+    cx.b.ins().jump(out, &[BlockArg::Value(r)]);
 }
 
 /// The bytes at `ptr` (`len < 8` of them) as a little-endian word, zero padded, never reading
@@ -248,35 +260,20 @@ fn part_id(
     match (part.dict, key) {
         (InlineDict::Dense { min, ids, len }, CgVal::Scalar { v, valid, elem: ColumnType::I64 }) => {
             if let Some(ok) = valid {
-                let go = cx.b.create_block();
-                cx.b.ins().brif(ok, go, &[], done, &[BlockArg::Value(miss)]);
-                cx.b.switch_to_block(go);
+                present(cx, ok, miss, done);
             }
-            let at = cx.b.ins().iadd_imm_s(v, min.wrapping_neg());
-            let inside = cx.b.ins().icmp_imm_u(IntCC::UnsignedLessThan, at, len as i64);
-            let load = cx.b.create_block();
-            cx.b.ins().brif(inside, load, &[], found, &[BlockArg::Value(n_values)]);
-            cx.b.switch_to_block(load);
-            let off = cx.b.ins().ishl_imm_u(at, 2);
-            let base = cx.b.ins().iconst(types::I64, ids);
-            let a = cx.b.ins().iadd(base, off);
-            let r = cx.b.ins().uload32(mem(), a, 0);
-            cx.b.ins().jump(found, &[BlockArg::Value(r)]);
+            dense_u32(cx, v, min, ids, len, n_values, found);
         }
         (InlineDict::Packed { str_part, words: n, slots, mask }, key) => {
             let words = match (str_part, key) {
                 (false, CgVal::Scalar { v, valid, elem: ColumnType::I64 }) => {
                     if let Some(ok) = valid {
-                        let go = cx.b.create_block();
-                        cx.b.ins().brif(ok, go, &[], done, &[BlockArg::Value(miss)]);
-                        cx.b.switch_to_block(go);
+                        present(cx, ok, miss, done);
                     }
                     vec![v]
                 }
                 (true, CgVal::Str { ptr, len, valid }) => {
-                    let go = cx.b.create_block();
-                    cx.b.ins().brif(valid, go, &[], done, &[BlockArg::Value(miss)]);
-                    cx.b.switch_to_block(go);
+                    present(cx, valid, miss, done);
                     // longer than every side value: no side row has it
                     let fits = cx.b.ins().icmp_imm_u(IntCC::UnsignedLessThan, len, (8 * n) as i64);
                     let pack = cx.b.create_block();
@@ -351,7 +348,12 @@ fn probe_words(cx: &mut BodyCx<'_, '_>, words: &[Value], h: Value, slots: i64, m
     let next = cx.b.create_block();
     cx.b.ins().jump(head, &[BlockArg::Value(start)]);
     cx.b.switch_to_block(head);
-    let off = cx.b.ins().imul_imm_u(i, (8 * (n + 1)) as i64);
+    let stride = 8 * (n + 1);
+    let off = if stride.is_power_of_two() {
+        cx.b.ins().ishl_imm_u(i, stride.trailing_zeros() as i64)
+    } else {
+        cx.b.ins().imul_imm_u(i, stride as i64)
+    };
     let base = cx.b.ins().iconst(types::I64, slots);
     let p = cx.b.ins().iadd(base, off);
     let r = cx.b.ins().load(types::I64, mem(), p, (8 * n) as i32);
@@ -366,41 +368,9 @@ fn probe_words(cx: &mut BodyCx<'_, '_>, words: &[Value], h: Value, slots: i64, m
     cx.b.ins().jump(head, &[BlockArg::Value(i1)]);
 }
 
-/// Open addressing from the slot of `key`'s hash until its slot (jump to `done` with the row) or
-/// an empty slot (jump to `done` with `miss`).
-fn probe_slots(
-    cx: &mut BodyCx<'_, '_>,
-    key: Value,
-    slots: i64,
-    mask: u64,
-    miss: Value,
-    done: cranelift_codegen::ir::Block,
-) {
-    // `packed_hash` of one word: mix(K1 ^ key), mix(a) = the halves of (a ^ K0) * K1 xored
-    let x = cx.b.ins().bxor_imm_u(key, (K1 ^ K0) as i64);
-    let k1 = cx.b.ins().iconst(types::I64, K1 as i64);
-    let lo = cx.b.ins().imul(x, k1);
-    let hi = cx.b.ins().umulhi(x, k1);
-    let h = cx.b.ins().bxor(lo, hi);
-    let start = cx.b.ins().band_imm_u(h, mask as i64);
-    let head = cx.b.create_block();
-    let i = cx.b.append_block_param(head, types::I64);
-    let compare = cx.b.create_block();
-    let next = cx.b.create_block();
-    cx.b.ins().jump(head, &[BlockArg::Value(start)]);
-    cx.b.switch_to_block(head);
-    let off = cx.b.ins().ishl_imm_u(i, 4);
-    let base = cx.b.ins().iconst(types::I64, slots);
-    let p = cx.b.ins().iadd(base, off);
-    let r = cx.b.ins().load(types::I64, mem(), p, 8);
-    let empty = cx.b.ins().icmp_imm_u(IntCC::Equal, r, EMPTY_ROW as i64);
-    cx.b.ins().brif(empty, done, &[BlockArg::Value(miss)], compare, &[]);
-    cx.b.switch_to_block(compare);
-    let k = cx.b.ins().load(types::I64, mem(), p, 0);
-    let same = cx.b.ins().icmp(IntCC::Equal, k, key);
-    cx.b.ins().brif(same, done, &[BlockArg::Value(r)], next, &[]);
-    cx.b.switch_to_block(next);
-    let i1 = cx.b.ins().iadd_imm_u(i, 1);
-    let i1 = cx.b.ins().band_imm_u(i1, mask as i64);
-    cx.b.ins().jump(head, &[BlockArg::Value(i1)]);
+/// Open addressing from the slot of the one-word `key`'s hash until its slot (jump to `done`
+/// with the row) or an empty slot (jump to `done` with `miss`).
+fn probe_slots(cx: &mut BodyCx<'_, '_>, key: Value, slots: i64, mask: u64, miss: Value, done: Block) {
+    let h = packed_hash(cx, &[key]);
+    probe_words(cx, &[key], h, slots, mask, miss, done);
 }
