@@ -185,16 +185,22 @@ fn pack_str(cx: &mut BodyCx<'_, '_>, ptr: Value, len: Value, n: usize) -> Vec<Va
 /// `join::packed_hash` of `words`: `h = mix(h ^ w)` from `K1`, where `mix(a)` xors the halves
 /// of the 128-bit product `(a ^ K0) * K1`.
 fn packed_hash(cx: &mut BodyCx<'_, '_>, words: &[Value]) -> Value {
-    let mut h = cx.b.ins().iconst(types::I64, K1 as i64);
     let k1 = cx.b.ins().iconst(types::I64, K1 as i64);
+    let mut h = None;
     for &w in words {
-        let a = cx.b.ins().bxor(h, w);
-        let x = cx.b.ins().bxor_imm_u(a, K0 as i64);
+        // the first word's `K1 ^ w ^ K0` folds into one xor with a constant
+        let x = match h {
+            None => cx.b.ins().bxor_imm_u(w, (K1 ^ K0) as i64),
+            Some(h) => {
+                let a = cx.b.ins().bxor(h, w);
+                cx.b.ins().bxor_imm_u(a, K0 as i64)
+            }
+        };
         let lo = cx.b.ins().imul(x, k1);
         let hi = cx.b.ins().umulhi(x, k1);
-        h = cx.b.ins().bxor(lo, hi);
+        h = Some(cx.b.ins().bxor(lo, hi));
     }
-    h
+    h.unwrap_or_else(|| cx.b.ins().iconst(types::I64, K1 as i64))
 }
 
 /// Whether the `words.len()` words at `p + off` equal `words`, as an i8.
