@@ -7,14 +7,10 @@
 
 mod jit_common;
 
-use std::sync::Arc;
-
 use willump::Pipeline;
+use willump::ir::Type;
 use willump::ir::params::table::Scalar;
-use willump::ir::{Graph, Op, StateDecl, Type};
-use willump::runtime::ops::table::LeftJoin;
 use willump::runtime::rng::Rng;
-use willump::runtime::state::BoundState;
 use willump::runtime::value::{Column, I64Column, StringColumn, Table, Value};
 
 /// `key -> side table -> (v, w)` as a dense block, the side table keyed by `keys`.
@@ -27,16 +23,7 @@ fn pipeline(keys: Column, ty: Type) -> Pipeline {
         ("w".into(), Column::I64(I64Column::new((0..n as i64).collect()))),
     ])
     .unwrap();
-    let j = LeftJoin::fit(&side, &["k"], &[("v", Scalar::Missing), ("w", Scalar::I64(-1))]).unwrap();
-    let mut g = Graph::new("inline");
-    let k = g.add_input("k", ty).unwrap();
-    let probe = g.add(Op::MakeTable { names: vec!["k".into()] }, vec![k], None).unwrap();
-    let s = BoundState::Join(Arc::new(j));
-    let st = g.add_state(StateDecl { name: "side".into(), kind: s.kind(), fingerprint: s.fingerprint() });
-    let joined = g.add(Op::LeftJoin { state: st, keys: vec!["k".into()] }, vec![probe], None).unwrap();
-    let x = g.add(Op::ToDense, vec![joined], None).unwrap();
-    g.set_output(x).unwrap();
-    Pipeline::new(g, vec![s]).unwrap()
+    jit_common::join_pipeline(&side, &["k"], &[ty], &[("v", Scalar::Missing), ("w", Scalar::I64(-1))])
 }
 
 fn strs(v: &[Option<&str>]) -> Column {
@@ -81,7 +68,7 @@ fn short_str_keys() {
 
 #[test]
 fn one_key_table_walks_collisions() {
-    // two slots, one taken: about half of all probes start on the taken slot and walk on
+    // four slots, one taken: about a quarter of all probes start on the taken slot and walk on
     let p = pipeline(strs(&[Some("q")]), Type::STR);
     let v: Vec<String> = (0..300).map(|i| format!("{}", i % 120)).chain(["q".into(), "".into()]).collect();
     let v: Vec<Option<&str>> = v.iter().map(|s| Some(s.as_str())).collect();

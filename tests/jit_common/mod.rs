@@ -121,3 +121,29 @@ pub fn check_close(p: &Pipeline, inputs: &[Value], opts: &[CompileOptions], tol:
         assert!(close(&c.predict_rows(inputs, &rows), &want_rows, tol), "rows with {o:?}");
     }
 }
+
+/// `side` (a table keyed by `keys`, whose probe inputs have the types `key_types`) left-joined
+/// with its value columns `values` (name, default) into a dense block: inputs `keys` -> table ->
+/// join -> `to_dense`.
+pub fn join_pipeline(
+    side: &willump::runtime::value::Table,
+    keys: &[&str],
+    key_types: &[willump::ir::Type],
+    values: &[(&str, willump::ir::params::table::Scalar)],
+) -> Pipeline {
+    use std::sync::Arc;
+    use willump::ir::{Graph, Op, StateDecl};
+    use willump::runtime::ops::table::LeftJoin;
+    use willump::runtime::state::BoundState;
+    let j = LeftJoin::fit(side, keys, values).unwrap();
+    let mut g = Graph::new("join");
+    let ins = keys.iter().zip(key_types).map(|(k, t)| g.add_input(*k, t.clone()).unwrap()).collect();
+    let names: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+    let probe = g.add(Op::MakeTable { names: names.clone() }, ins, None).unwrap();
+    let s = BoundState::Join(Arc::new(j));
+    let st = g.add_state(StateDecl { name: "side".into(), kind: s.kind(), fingerprint: s.fingerprint() });
+    let joined = g.add(Op::LeftJoin { state: st, keys: names }, vec![probe], None).unwrap();
+    let x = g.add(Op::ToDense, vec![joined], None).unwrap();
+    g.set_output(x).unwrap();
+    Pipeline::new(g, vec![s]).unwrap()
+}

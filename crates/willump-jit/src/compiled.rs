@@ -92,8 +92,7 @@ fn build(pipeline: &Pipeline, wanted: &[NodeId], rows: RowSet, opts: &CompileOpt
                 let cj = CompiledJoin::of(j)
                     .ok_or_else(|| Error::op("compile", format!("join {state} cannot be compiled")))?;
                 let cj = Box::new(cj);
-                let cols = cj.columns.iter().map(|c| (c.values.as_ptr() as i64, c.valid.as_ptr() as i64)).collect();
-                join_of.insert(*state, (&cj.index as *const JoinIndex as i64, cols));
+                join_of.insert(*state, (&cj.index as *const JoinIndex as i64, cj.gathers(), cj.stride()));
                 joins.push(cj);
             }
             if let Expr::Vectorize { state, .. } = &s.expr
@@ -153,7 +152,7 @@ fn build(pipeline: &Pipeline, wanted: &[NodeId], rows: RowSet, opts: &CompileOpt
         compile_time: Duration::ZERO,
         table_bytes: consts.bytes()
             + kernels.iter().map(|k| k.bytes()).sum::<usize>()
-            + joins.iter().map(|j| j.columns.iter().map(|c| c.values.len() * 9).sum::<usize>()).sum::<usize>(),
+            + joins.iter().map(|j| j.value_bytes()).sum::<usize>(),
         clif,
     };
     let mut compiled = Compiled {

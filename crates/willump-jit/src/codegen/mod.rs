@@ -37,9 +37,9 @@ use crate::options::{CompileOptions, OptLevel};
 /// Error code: a linear model's input holds a NaN or an infinity.
 pub(crate) const ERR_NON_FINITE: u32 = 1;
 
-/// Compiled joins by side-table state: the key index's address, and each value column's values
-/// and validity addresses.
-pub(crate) type JoinAddrs = HashMap<StateId, (i64, Vec<(i64, i64)>)>;
+/// Compiled joins by side-table state: the key index's address, each value column's value and
+/// validity addresses in the first record, and the bytes from one record to the next.
+pub(crate) type JoinAddrs = HashMap<StateId, (i64, Vec<(i64, i64)>, usize)>;
 
 /// A generated loop function.
 pub(crate) type LoopFn = unsafe extern "C" fn(
@@ -286,6 +286,7 @@ impl Jit {
                 tree_blocks: self.tree_blocks,
                 tree_quick: self.tree_quick,
                 probe_scratch: HashMap::new(),
+                records: HashMap::new(),
                 direct_packs: HashMap::new(),
             };
             emit_loop(&mut cx, l)?;

@@ -69,6 +69,9 @@ pub(crate) struct BodyCx<'a, 'b> {
     /// Compiled joins by side-table state: the index's address, and each value column's values
     /// and validity addresses.
     pub joins: &'a super::JoinAddrs,
+    /// Join probes by value: the address of the probed row's record and of the first record
+    /// (gathers read the record at their column's offset).
+    pub records: HashMap<ValId, (Value, i64)>,
     /// Scratch offsets of join probes reserved at loop entry (whose caches the entry clears), by
     /// statement position.
     pub probe_scratch: HashMap<usize, usize>,
@@ -309,76 +312,32 @@ impl BodyCx<'_, '_> {
                 CgVal::Scalar { v, valid, elem: ColumnType::I64 }
             }
             Expr::JoinProbe { state, keys } => {
-                let (index, _) = self.joins.get(state).ok_or_else(|| format!("no compiled join for {state}"))?.clone();
-                // SAFETY: `joins` holds the addresses of the indexes the compiled pipeline keeps
-                // alive while it generates code.
-                let ix = unsafe { crate::join::index_at(index) };
-                if let ([k], Some(inline)) = (&keys[..], ix.inline_probe()) {
-                    let v = super::join_probe::emit(self, inline, ix.miss_row(), self.val(*k)?)?;
-                    return Ok(CgVal::Scalar { v, valid: None, elem: ColumnType::I64 });
+                let v = self.probe_row(i, *state, keys)?;
+                // the address of the row's record, which every gather of the row reads at a
+                // fixed offset (one multiply per probe, not an address per gathered column)
+                let (_, cols, stride) = self.joins.get(state).ok_or_else(|| format!("no compiled join for {state}"))?;
+                if let Some(&(first, _)) = cols.first() {
+                    let off = self.b.ins().imul_imm_u(v, *stride as i64);
+                    let base = self.b.ins().iconst(types::I64, first);
+                    let rec = self.b.ins().iadd(base, off);
+                    self.records.insert(s.id, (rec, first));
                 }
-                let off = match self.probe_scratch.get(&i) {
-                    Some(&off) => off,
-                    None => {
-                        // not reserved at loop entry: a cache cleared before every probe
-                        let off = self.layout.scratch(crate::join::probe_scratch_bytes(keys.len()));
-                        let zero = self.b.ins().iconst(types::I64, 0);
-                        let head = self.scratch_at(off + crate::join::probe_cache_header(keys.len()));
-                        for w in 0..crate::join::CACHE_HEADER_WORDS {
-                            self.b.ins().store(mem(), zero, head, (w * 8) as i32);
-                        }
-                        off
-                    }
-                };
-                let parts = self.scratch_at(off);
-                for (p, &k) in keys.iter().enumerate() {
-                    let at = (p * crate::join::PART_WORDS * 8) as i32;
-                    let (tag, a, len) = match self.val(k)? {
-                        CgVal::Str { ptr, len, valid } => {
-                            let two = self.b.ins().iconst(types::I64, 2);
-                            let zero = self.b.ins().iconst(types::I64, 0);
-                            (self.b.ins().select(valid, two, zero), ptr, len)
-                        }
-                        CgVal::Scalar { v, valid, elem: ColumnType::I64 } => {
-                            let one = self.b.ins().iconst(types::I64, 1);
-                            let tag = match valid {
-                                Some(ok) => {
-                                    let zero = self.b.ins().iconst(types::I64, 0);
-                                    self.b.ins().select(ok, one, zero)
-                                }
-                                None => one,
-                            };
-                            let zero = self.b.ins().iconst(types::I64, 0);
-                            (tag, v, zero)
-                        }
-                        _ => return Err(format!("join key part {k} must be str or i64")),
-                    };
-                    self.b.ins().store(mem(), tag, parts, at);
-                    self.b.ins().store(mem(), a, parts, at + 8);
-                    self.b.ins().store(mem(), len, parts, at + 16);
-                }
-                let ix = self.b.ins().iconst(types::I64, index);
-                let v = self.call("willump_join_lookup", &[ix, parts]).expect("lookup returns");
                 CgVal::Scalar { v, valid: None, elem: ColumnType::I64 }
             }
             Expr::JoinGather { state, column, row } => {
-                let (_, cols) = self.joins.get(state).ok_or_else(|| format!("no compiled join for {state}"))?.clone();
+                let (_, cols, _) = self.joins.get(state).ok_or_else(|| format!("no compiled join for {state}"))?;
                 let &(values, valid) =
                     cols.get(*column as usize).ok_or_else(|| format!("{state} has no column {column}"))?;
-                let CgVal::Scalar { v: r, .. } = self.val(*row)? else { return Err("a probed row".into()) };
+                let &(rec, base) = self.records.get(row).ok_or_else(|| format!("{row} is not a probed row"))?;
                 let LType::Scalar { elem, .. } = s.ty else { return Err("a gather yields a scalar".into()) };
-                let vo = self.b.ins().ishl_imm_u(r, 3);
-                let vbase = self.b.ins().iconst(types::I64, values);
-                let vp = self.b.ins().iadd(vbase, vo);
                 let ty = match elem {
                     ColumnType::F64 => types::F64,
                     ColumnType::I64 => types::I64,
                     _ => types::I8,
                 };
-                let v = self.b.ins().load(ty, mem(), vp, 0);
-                let fbase = self.b.ins().iconst(types::I64, valid);
-                let fp = self.b.ins().iadd(fbase, r);
-                let ok = self.b.ins().load(types::I8, mem(), fp, 0);
+                // the row's record: the column's value, then its validity byte
+                let v = self.b.ins().load(ty, mem(), rec, (values - base) as i32);
+                let ok = self.b.ins().load(types::I8, mem(), rec, (valid - base) as i32);
                 CgVal::Scalar { v, valid: Some(ok), elem }
             }
             Expr::Vectorize { state, a } => {
@@ -580,6 +539,68 @@ impl BodyCx<'_, '_> {
         let ptr = self.b.ins().iadd(data, start);
         let valid = self.validity(coll, column, idx);
         CgVal::Str { ptr, len, valid }
+    }
+
+    /// The side row (i64) a join probe of `state` finds for the key parts `keys` (statement `i`).
+    fn probe_row(&mut self, i: usize, state: StateId, keys: &[ValId]) -> Result<Value, String> {
+        let index = self.joins.get(&state).ok_or_else(|| format!("no compiled join for {state}"))?.0;
+        // SAFETY: `joins` holds the addresses of the indexes the compiled pipeline keeps
+        // alive while it generates code.
+        let ix = unsafe { crate::join::index_at(index) };
+        if let ([k], Some(inline)) = (keys, ix.inline_probe()) {
+            let v = super::join_probe::emit(self, inline, ix.miss_row(), self.val(*k)?)?;
+            return Ok(v);
+        }
+        let off = match self.probe_scratch.get(&i) {
+            Some(&off) => off,
+            None => {
+                // not reserved at loop entry: a cache cleared before every probe
+                let off = self.layout.scratch(crate::join::probe_scratch_bytes(keys.len()));
+                let zero = self.b.ins().iconst(types::I64, 0);
+                let head = self.scratch_at(off + crate::join::probe_cache_header(keys.len()));
+                for w in 0..crate::join::CACHE_HEADER_WORDS {
+                    self.b.ins().store(mem(), zero, head, (w * 8) as i32);
+                }
+                off
+            }
+        };
+        if let Some(inline) = ix.inline_parts() {
+            // composite keys by per-part dictionaries: each part's last value and id
+            // live in the probe's cache area (its header zeroed on loop entry)
+            let cache = self.scratch_at(off + crate::join::probe_cache_header(keys.len()));
+            let vals = keys.iter().map(|&k| self.val(k)).collect::<Result<Vec<_>, _>>()?;
+            let v = super::join_probe::emit_parts(self, &inline, ix.miss_row(), &vals, cache)?;
+            return Ok(v);
+        }
+        let parts = self.scratch_at(off);
+        for (p, &k) in keys.iter().enumerate() {
+            let at = (p * crate::join::PART_WORDS * 8) as i32;
+            let (tag, a, len) = match self.val(k)? {
+                CgVal::Str { ptr, len, valid } => {
+                    let two = self.b.ins().iconst(types::I64, 2);
+                    let zero = self.b.ins().iconst(types::I64, 0);
+                    (self.b.ins().select(valid, two, zero), ptr, len)
+                }
+                CgVal::Scalar { v, valid, elem: ColumnType::I64 } => {
+                    let one = self.b.ins().iconst(types::I64, 1);
+                    let tag = match valid {
+                        Some(ok) => {
+                            let zero = self.b.ins().iconst(types::I64, 0);
+                            self.b.ins().select(ok, one, zero)
+                        }
+                        None => one,
+                    };
+                    let zero = self.b.ins().iconst(types::I64, 0);
+                    (tag, v, zero)
+                }
+                _ => return Err(format!("join key part {k} must be str or i64")),
+            };
+            self.b.ins().store(mem(), tag, parts, at);
+            self.b.ins().store(mem(), a, parts, at + 8);
+            self.b.ins().store(mem(), len, parts, at + 16);
+        }
+        let ix = self.b.ins().iconst(types::I64, index);
+        Ok(self.call("willump_join_lookup", &[ix, parts]).expect("lookup returns"))
     }
 
     /// Bit `idx` of a column's validity words, as an i8.

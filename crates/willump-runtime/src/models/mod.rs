@@ -26,6 +26,7 @@ mod linear;
 mod logistic;
 mod optim;
 mod persist;
+pub mod quickscorer;
 mod ridge;
 mod tree;
 

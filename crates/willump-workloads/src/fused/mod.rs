@@ -8,7 +8,7 @@
 //!   binary linear model (the `text` and `product` workloads). Public so that other benches (the
 //!   compiler's) can reuse it.
 //! - [`HashedLinear`]: hashed text features into a linear model's score (the `stacked` groups).
-//! - [`CompactTrees`]: a gradient-boosted ensemble scored by QuickScorer with prefix tables (or
+//! - [`CompactTrees`]: a gradient-boosted ensemble scored by the shared QuickScorer kernel (or
 //!   a fallback form), a block of rows at a time (the `flights` model).
 //!
 //! Scratch space (per-row counters, analyzer buffers) is kept in a [`Pool`], so a one-row call
@@ -18,7 +18,6 @@ mod hashed;
 pub mod keymap;
 mod linear_text;
 pub mod predicated;
-pub mod quickscorer;
 pub mod trees;
 
 use std::sync::Mutex;

@@ -1,9 +1,9 @@
 //! A binary gradient-boosted ensemble evaluated a block of rows at a time, by the fastest form
-//! the ensemble allows. Measured on the trees alone (the real flights model on its test
-//! features, against the runtime's blocked evaluator): QuickScorer with precomputed prefix
-//! tables ([`PrefixTables`], about 2.7x), plain QuickScorer ([`QuickScorer`], 1.7x), predicated
-//! traversal ([`Predicated`], 1.5x), or tree traversal over 16-byte nodes (1.15x; the fallback
-//! for categorical and zero-as-missing splits). All give the same scores bit for bit (tested).
+//! the ensemble allows: QuickScorer, by the kernel the compiler uses too
+//! ([`willump::runtime::models::quickscorer`]: AVX-512 lane scan, prefix tables for short
+//! blocks), then predicated traversal ([`Predicated`]), or tree traversal over 16-byte nodes
+//! (the fallback for categorical splits and trees of more than 64 leaves). All give the same
+//! scores bit for bit (tested).
 //!
 //! In the traversal form each internal node is one 16-byte record (threshold, feature,
 //! missing-value rule, children as `i16`), so a 31-leaf tree is under 500 bytes and the whole
@@ -13,81 +13,40 @@
 //! `MissingType::None` NaN goes where 0.0 goes. Leaf values are added tree by tree in ensemble
 //! order onto the base score, so scores equal the runtime's bit for bit.
 
+use willump::runtime::models::quickscorer::{QuickScorer, QuickScratch};
 use willump::runtime::models::{Decision, Link, MissingType, Task, TreeEnsemble, ZERO_THRESHOLD};
 
 use super::predicated::Predicated;
-use super::quickscorer::{PrefixTables, QuickScorer, max_leaves};
 
-/// QuickScorer with the narrowest mask the ensemble allows, with prefix tables when they fit.
-#[derive(Debug, Clone)]
-enum Quick {
-    Tables(PrefixTables<u32>),
-    Narrow(QuickScorer<u32>),
-    Wide(QuickScorer<u64>),
-}
-
-/// The largest prefix tables built (they should stay in L2).
-const MAX_TABLE_BYTES: usize = 2 << 20;
-
-impl Quick {
-    fn n_trees(&self) -> usize {
-        match self {
-            Quick::Tables(q) => q.n_trees(),
-            Quick::Narrow(q) => q.n_trees(),
-            Quick::Wide(q) => q.n_trees(),
-        }
+/// Scores the first `m` rows of a block by the shared QuickScorer kernel: the rows' first `nf`
+/// values are copied into one contiguous buffer (the kernel's row-major layout; 16 rows of at
+/// most 64 values, small beside the scan of every tree).
+#[inline]
+fn score_rows_quick(
+    q: &QuickScorer,
+    rows: &[[f64; MAX_BLOCK_FEATURES]; BLOCK],
+    m: usize,
+    nf: usize,
+    out: &mut [f64; BLOCK],
+    scratch: &mut TreeScratch,
+) {
+    scratch.x.clear();
+    for r in &rows[..m] {
+        scratch.x.extend_from_slice(&r[..nf]);
     }
-
-    #[inline]
-    fn score_rows(
-        &self,
-        rows: &[[f64; MAX_BLOCK_FEATURES]; BLOCK],
-        m: usize,
-        nf: usize,
-        out: &mut [f64; BLOCK],
-        scratch: &mut TreeScratch,
-    ) {
-        match self {
-            Quick::Tables(q) => {
-                scratch.narrow.resize(q.n_trees(), 0);
-                for (o, x) in out[..m].iter_mut().zip(rows) {
-                    *o = q.score(&x[..nf], &mut scratch.narrow);
-                }
-            }
-            Quick::Narrow(q) => {
-                scratch.narrow.resize(q.n_trees(), 0);
-                scratch.lanes.resize(q.n_trees(), [0; LANES]);
-                // Whole groups of LANES rows together, the rest one by one.
-                let full = m / LANES * LANES;
-                for g in (0..full).step_by(LANES) {
-                    let x: [&[f64]; LANES] = std::array::from_fn(|l| &rows[g + l][..nf]);
-                    let mut o = [0.0; LANES];
-                    q.score_lanes(&x, &mut scratch.lanes, &mut o);
-                    out[g..g + LANES].copy_from_slice(&o);
-                }
-                for (o, x) in out[full..m].iter_mut().zip(&rows[full..m]) {
-                    *o = q.score(&x[..nf], &mut scratch.narrow);
-                }
-            }
-            Quick::Wide(q) => {
-                scratch.wide.resize(q.n_trees(), 0);
-                for (o, x) in out[..m].iter_mut().zip(rows) {
-                    *o = q.score(&x[..nf], &mut scratch.wide);
-                }
-            }
-        }
+    // The buffers hold `m` rows of `nf` values and `m <= BLOCK` scores (one per row: binary
+    // ensembles only, checked by `CompactTrees::new`), so this cannot fail.
+    if let Err(e) = q.score(&scratch.x, m, &mut out[..m], &mut scratch.quick) {
+        unreachable!("QuickScorer on a block sized by its own layout: {e}");
     }
 }
 
-/// Rows QuickScorer scores together (see [`QuickScorer::score_lanes`]).
-const LANES: usize = 8;
-
-/// Scratch space of [`CompactTrees::score_block`]: one leaf mask per tree (per lane).
+/// Scratch space of [`CompactTrees::score_block`]: the kernel's leaf masks and the block's rows
+/// in its layout.
 #[derive(Debug, Clone, Default)]
 pub struct TreeScratch {
-    narrow: Vec<u32>,
-    wide: Vec<u64>,
-    lanes: Vec<[u32; LANES]>,
+    quick: QuickScratch,
+    x: Vec<f64>,
 }
 use crate::{Error, Result};
 
@@ -123,7 +82,7 @@ pub struct CompactTrees {
     /// Whether some node treats zero as missing (then the general step runs).
     any_zero_missing: bool,
     /// The feature-by-feature form, when the ensemble allows it.
-    quick: Option<Quick>,
+    quick: Option<QuickScorer>,
     /// The predicated form, when the ensemble allows it.
     predicated: Option<Predicated>,
 }
@@ -147,12 +106,7 @@ impl CompactTrees {
             base: e.base_score[0],
             n_features: e.n_features,
             any_zero_missing: false,
-            quick: if max_leaves(e) <= 32 {
-                QuickScorer::<u32>::new(e)
-                    .map(|q| q.prefix_tables(MAX_TABLE_BYTES).map_or(Quick::Narrow(q), Quick::Tables))
-            } else {
-                QuickScorer::<u64>::new(e).map(Quick::Wide)
-            },
+            quick: QuickScorer::new(e),
             predicated: Predicated::new(e),
         };
         for tree in &e.trees {
@@ -229,8 +183,11 @@ impl CompactTrees {
 
     /// Scratch space for [`score_block`](Self::score_block).
     pub fn scratch(&self) -> TreeScratch {
-        let n = self.quick.as_ref().map_or(0, Quick::n_trees);
-        TreeScratch { narrow: vec![0; n], wide: vec![0; n], lanes: vec![[0; LANES]; n] }
+        let n = self.quick.as_ref().map_or(0, QuickScorer::n_features);
+        TreeScratch {
+            quick: self.quick.as_ref().map(QuickScorer::scratch).unwrap_or_default(),
+            x: vec![0.0; BLOCK * n],
+        }
     }
 
     /// Whether the QuickScorer path is used (else: tree traversal).
@@ -250,7 +207,7 @@ impl CompactTrees {
         scratch: &mut TreeScratch,
     ) {
         if let Some(q) = &self.quick {
-            q.score_rows(rows, m, self.n_features, out, scratch);
+            score_rows_quick(q, rows, m, self.n_features, out, scratch);
         } else {
             self.score_block_traversal(rows, m, out);
         }
@@ -265,7 +222,7 @@ impl CompactTrees {
         out: &mut [f64; BLOCK],
         scratch: &mut TreeScratch,
     ) -> Option<()> {
-        self.quick.as_ref()?.score_rows(rows, m, self.n_features, out, scratch);
+        score_rows_quick(self.quick.as_ref()?, rows, m, self.n_features, out, scratch);
         Some(())
     }
 
@@ -370,22 +327,7 @@ mod tests {
             t.score_block(&rows, k, &mut quick, &mut scratch);
             t.score_block_traversal(&rows, k, &mut walk);
             let mut raw = [0.0];
-            // Every QuickScorer form: per row, eight rows at a time, prefix tables.
-            let q = QuickScorer::<u32>::new(m.ensemble()).unwrap();
-            let tables = q.prefix_tables(usize::MAX).unwrap();
-            let mut bits = vec![0u32; q.n_trees()];
-            let mut lanes = vec![[0u32; 8]; q.n_trees()];
-            if k == BLOCK {
-                let x: [&[f64]; 8] = std::array::from_fn(|l| &rows[l][..d]);
-                let mut o = [0.0; 8];
-                q.score_lanes(&x, &mut lanes, &mut o);
-                for l in 0..8 {
-                    assert_eq!(o[l].to_bits(), walk[l].to_bits(), "lanes, row {}", start + l);
-                }
-            }
             for r in 0..k {
-                assert_eq!(q.score(&rows[r][..d], &mut bits).to_bits(), walk[r].to_bits(), "row {}", start + r);
-                assert_eq!(tables.score(&rows[r][..d], &mut bits).to_bits(), walk[r].to_bits(), "row {}", start + r);
                 assert_eq!(quick[r].to_bits(), walk[r].to_bits(), "row {}", start + r);
                 m.decision_row(&rows[r][..d], &mut raw).unwrap();
                 assert_eq!(quick[r].to_bits(), raw[0].to_bits(), "row {} against the runtime", start + r);
