@@ -187,3 +187,34 @@ fn two_models_on_one_vectorizer_use_their_own_weights() {
         check_close(&p, &[Value::from(docs(n, 2))], &option_sets(), 1e-12);
     }
 }
+
+/// A character vocabulary with hundreds of two- and three-byte terms gets direct n-gram tables
+/// (`DirectGrams`); the compiled kernel's terms through them equal the interpreter's, on ASCII
+/// and non-ASCII documents, for ranges starting at 2 and at 3.
+#[test]
+fn char_ngrams_through_the_direct_tables_equal_the_interpreter() {
+    let letters: Vec<char> = ('a'..='z').chain('0'..='9').collect();
+    let mut pairs = Vec::new();
+    for (i, &x) in letters.iter().enumerate() {
+        for &y in letters.iter().skip(i % 3).step_by(2) {
+            pairs.push(format!("{x}{y}{}", letters[(i * 7) % letters.len()]));
+        }
+    }
+    let train: Vec<String> = pairs.chunks(40).map(|c| c.join(" ")).collect();
+    let train = StringColumn::from_strs(&train);
+    let test = [
+        "ab3 cd  zz9 Q1w xyz 0a1b2c",
+        "",
+        "a",
+        "ab",
+        "naïve ab café cd  😀 ef",
+        "THE quick brown fox jumps over the lazy dog 0123456789",
+        "tab\tsep\x0bvt  double   triple",
+    ];
+    for (lo, hi) in [(2, 5), (3, 5), (2, 2), (2, 3)] {
+        let v = tfidf(Analyzer::Char, lo, hi, false, &train);
+        let p = text_pipeline_of(&train, vec![v], 2);
+        let opts = [CompileOptions::default(), CompileOptions { vocab_hash_bits: 2, ..CompileOptions::default() }];
+        check_close(&p, &[Value::from(StringColumn::from_strs(&test))], &opts, 1e-12);
+    }
+}
