@@ -55,6 +55,11 @@ fn text_pipeline(classes: usize) -> Pipeline {
 }
 
 fn text_pipeline_of(train: &StringColumn, vecs: Vec<TfidfVectorizer>, classes: usize) -> Pipeline {
+    text_pipeline_with(train, vecs, classes, false)
+}
+
+/// [`text_pipeline_of`], with a `lowercase` op between the input and the vectorizers when `lower`.
+fn text_pipeline_with(train: &StringColumn, vecs: Vec<TfidfVectorizer>, classes: usize, lower: bool) -> Pipeline {
     let blocks: Vec<CsrMatrix> = vecs.iter().map(|v| v.transform(train).unwrap()).collect();
     let views: Vec<MatrixRef<'_>> = blocks.iter().map(MatrixRef::Sparse).collect();
     let x = willump::runtime::api::stack_matrices(&views).unwrap();
@@ -73,6 +78,7 @@ fn text_pipeline_of(train: &StringColumn, vecs: Vec<TfidfVectorizer>, classes: u
         states.push(s);
         id
     };
+    let text = if lower { g.add(Op::Lowercase, vec![text], Some("lower".into())).unwrap() } else { text };
     let mut blocks = Vec::new();
     for (i, v) in vecs.into_iter().enumerate() {
         let st = state(&mut g, BoundState::Tfidf(Arc::new(v)), &format!("tfidf{i}"));
@@ -217,4 +223,43 @@ fn char_ngrams_through_the_direct_tables_equal_the_interpreter() {
         let opts = [CompileOptions::default(), CompileOptions { vocab_hash_bits: 2, ..CompileOptions::default() }];
         check_close(&p, &[Value::from(StringColumn::from_strs(&test))], &opts, 1e-12);
     }
+}
+
+/// A `lowercase` op read only by vectorizers is fused into their kernels (no callback, no
+/// lowercased column): the answers equal the interpreter's on text whose lowercasing is not
+/// ASCII's (dotted capital I, final sigma, German sharp s, Kelvin sign), for vectorizers that
+/// lowercase again themselves and ones that do not, and `predict_one` stays native.
+#[test]
+fn lowercase_fused_into_the_vectorizers_equals_the_interpreter() {
+    let raw = [
+        "İstanbul ΣΑΣ ΟΔΥΣΣΕΥΣ straße STRASSE",
+        "Free CALL now, Winner!",
+        "",
+        "\u{212A}elvin ÉTÉ Naïve 😀 日本語",
+        "MiXeD   case\tTABS  and  SPACES",
+        "ok SEE you Later",
+    ];
+    // six documents cycled: document k always has label k % 2, so the model's weights matter
+    let train = StringColumn::from_strs(&raw.iter().cycle().take(40).copied().collect::<Vec<_>>());
+    let fit = |a: Analyzer, lo: usize, hi: usize, lowercase: bool| {
+        let mut p = TfidfVectorizerParams::default();
+        p.count.analysis = AnalyzerParams { analyzer: a, ngram_range: NgramRange::new(lo, hi), lowercase };
+        TfidfVectorizer::fit(&p, &lowercase_col(&train)).unwrap()
+    };
+    let vecs =
+        vec![fit(Analyzer::Word, 1, 2, false), fit(Analyzer::CharWb, 2, 4, true), fit(Analyzer::Char, 2, 5, false)];
+    let p = text_pipeline_with(&lowercase_col(&train), vecs, 2, true);
+    let c = compile(&p, &CompileOptions::default()).unwrap();
+    let r = c.report();
+    assert!(r.callback_nodes.is_empty(), "{r}");
+    assert!(r.final_loops().contains("lowercase(%"), "{r}");
+    assert!(c.one_row_is_native());
+    let mut test: Vec<Option<String>> = raw.iter().map(|s| Some(s.to_string())).collect();
+    test.push(None);
+    let opts = [CompileOptions::default(), CompileOptions { fuse: false, ..CompileOptions::default() }];
+    check_close(&p, &[Value::from(StringColumn::from_options(&test))], &opts, 1e-12);
+}
+
+fn lowercase_col(c: &StringColumn) -> StringColumn {
+    willump::runtime::ops::text::lowercase(c).unwrap()
 }

@@ -70,7 +70,7 @@ fn build(pipeline: &Pipeline, wanted: &[NodeId], rows: RowSet, opts: &CompileOpt
     let native: Vec<NodeId> = lowered_nodes.into_iter().filter(|n| !callbacks.contains(n)).collect();
     let mut models = HashMap::new();
     let mut kernels: Vec<Box<TextKernel>> = Vec::new();
-    let mut kernel_of: HashMap<willump_ir::StateId, (usize, i64)> = HashMap::new();
+    let mut kernel_of: HashMap<(willump_ir::StateId, bool), (usize, i64)> = HashMap::new();
     let mut joins: Vec<Box<CompiledJoin>> = Vec::new();
     let mut join_of: crate::codegen::JoinAddrs = HashMap::new();
     for st in &lp.stages {
@@ -95,14 +95,14 @@ fn build(pipeline: &Pipeline, wanted: &[NodeId], rows: RowSet, opts: &CompileOpt
                 join_of.insert(*state, (&cj.index as *const JoinIndex as i64, cj.gathers(), cj.stride()));
                 joins.push(cj);
             }
-            if let Expr::Vectorize { state, .. } = &s.expr
-                && !kernel_of.contains_key(state)
+            if let Expr::Vectorize { state, lower, .. } = &s.expr
+                && !kernel_of.contains_key(&(*state, *lower))
             {
-                let k = TextKernel::of(&pipeline.states()[state.index()], opts.vocab_hash_bits)
+                let k = TextKernel::of(&pipeline.states()[state.index()], opts.vocab_hash_bits, *lower)
                     .ok_or_else(|| Error::op("compile", format!("{state} is not a count or TF-IDF vectorizer")))?;
                 kernels.push(Box::new(k));
                 let k = kernels.last().expect("just pushed");
-                kernel_of.insert(*state, (kernels.len() - 1, &**k as *const TextKernel as i64));
+                kernel_of.insert((*state, *lower), (kernels.len() - 1, &**k as *const TextKernel as i64));
             }
         }
     }

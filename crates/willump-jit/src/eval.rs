@@ -8,6 +8,7 @@ use willump_ir::loops::{CollId, Expr, LoopProgram, Origin, Stage};
 use willump_ir::types::{ColumnType, Type};
 use willump_ir::{BucketRule, Scalar};
 use willump_runtime::interp;
+use willump_runtime::ops::text::lowercase;
 use willump_runtime::state::BoundState;
 use willump_runtime::value::{Bitmap, Column, CsrMatrix, MatrixRef, PrimitiveColumn, StringColumn, Table, Value};
 use willump_runtime::{Error, Pipeline, Result};
@@ -186,11 +187,13 @@ pub fn run(program: &LoopProgram, pipeline: &Pipeline, inputs: &[Value], rows: O
                                     }
                                 }
                             }
-                            Expr::Vectorize { state, a } => {
+                            Expr::Vectorize { state, a, lower } => {
                                 let V::Str(text) = get(*a) else {
                                     return Err(Error::op("loop evaluator", "vectorize of a non-string"));
                                 };
                                 let col = StringColumn::from_options(&[text]);
+                                // a fused `lowercase`: the op itself, on this row
+                                let col = if *lower { lowercase(&col)? } else { col };
                                 let m = match &pipeline.states()[state.index()] {
                                     BoundState::Tfidf(v) => v.transform(&col)?,
                                     BoundState::Count(v) => v.transform(&col)?,

@@ -47,15 +47,18 @@ pub(crate) struct TextKernel {
 }
 
 impl TextKernel {
-    /// The kernel of a count or TF-IDF vectorizer (`None` for other state).
-    pub(crate) fn of(s: &BoundState, hash_bits: u32) -> Option<TextKernel> {
+    /// The kernel of a count or TF-IDF vectorizer (`None` for other state); with `lower`, it
+    /// lowercases each text first (a fused `lowercase` op: the analyzer's own lowercasing is
+    /// Python's `str.lower()` too, and lowercasing is idempotent, so turning it on is exact).
+    pub(crate) fn of(s: &BoundState, hash_bits: u32, lower: bool) -> Option<TextKernel> {
+        let with_lower = |p: &AnalyzerParams| AnalyzerParams { lowercase: p.lowercase || lower, ..p.clone() };
         match s {
             BoundState::Tfidf(v) => {
                 let p = v.params();
                 let mut table = PackedVocabulary::by_frequency(v.vocabulary(), v.idf(), hash_bits).ok()?;
                 table.index_word_ngrams(v.vocabulary(), &p.count.analysis).ok()?;
                 Some(TextKernel {
-                    params: p.count.analysis.clone(),
+                    params: with_lower(&p.count.analysis),
                     table,
                     n_cols: v.vocabulary().len(),
                     binary: p.count.binary,
@@ -68,7 +71,7 @@ impl TextKernel {
                 })
             }
             BoundState::Count(v) => Some(TextKernel {
-                params: v.params().analysis.clone(),
+                params: with_lower(&v.params().analysis),
                 table: {
                     let mut table = PackedVocabulary::with_home_bits(v.vocabulary(), hash_bits);
                     table.index_word_ngrams(v.vocabulary(), &v.params().analysis).ok()?;

@@ -224,6 +224,10 @@ pub enum Expr {
         state: StateId,
         /// The text.
         a: ValId,
+        /// Lowercase the text first (Python's `str.lower()`), as a `lowercase` op feeding the
+        /// vectorizer did ([`super::rules::FuseLowercase`]): the lowercased column is never
+        /// materialized.
+        lower: bool,
     },
     /// Rows side by side as one sparse row (scalars as one feature, missing -> NaN).
     Stack(Vec<ValId>),

@@ -77,7 +77,8 @@ fn expr(e: &Expr) -> String {
         Expr::Stack(v) => format!("stack {}", list(v)),
         Expr::JoinProbe { state, keys } => format!("join_probe {state} {}", list(keys)),
         Expr::JoinGather { state, column, row } => format!("join_gather {state}[{column}] {row}"),
-        Expr::Vectorize { state, a } => format!("vectorize {state} {a}"),
+        Expr::Vectorize { state, a, lower: false } => format!("vectorize {state} {a}"),
+        Expr::Vectorize { state, a, lower: true } => format!("vectorize {state} lowercase({a})"),
         Expr::Model { state, output, x } => format!("model {state} {} {x}", output.as_str()),
     }
 }

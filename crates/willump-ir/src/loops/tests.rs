@@ -154,3 +154,52 @@ fn validation_rejects_bad_programs() {
     }
     assert!(q.validate().unwrap_err().contains("declared"));
 }
+
+/// text -> lowercase -> two vectorizers -> stack -> model; with `lower_is_output` the
+/// lowercased column is also a wanted output.
+fn text_graph() -> (Graph, Vec<crate::NodeId>) {
+    let mut g = Graph::new("t");
+    let t = g.add_input("text", Type::STR).unwrap();
+    let low = g.add(Op::Lowercase, vec![t], Some("lower".into())).unwrap();
+    let vec_state = |g: &mut Graph, name: &str, n: usize| {
+        g.add_state(StateDecl {
+            name: name.into(),
+            kind: StateKind::Vectorizer { class: "tfidf".into(), n_features: n, tokens: false },
+            fingerprint: n as u64,
+        })
+    };
+    let (s1, s2) = (vec_state(&mut g, "words", 10), vec_state(&mut g, "chars", 20));
+    let w = g.add(Op::Vectorize { state: s1 }, vec![low], Some("w".into())).unwrap();
+    let c = g.add(Op::Vectorize { state: s2 }, vec![low], Some("c".into())).unwrap();
+    let x = g.add(Op::Stack, vec![w, c], Some("x".into())).unwrap();
+    let st = g.add_state(StateDecl {
+        name: "model".into(),
+        kind: StateKind::Model { class: "logistic_regression".into(), n_features: 30, task: ModelTask::Binary },
+        fingerprint: 1,
+    });
+    let p = g.add(Op::Model { state: st, output: ModelOutput::Proba }, vec![x], Some("p".into())).unwrap();
+    g.set_output(p).unwrap();
+    (g, vec![low, p])
+}
+
+#[test]
+fn lowercase_read_only_by_vectorizers_is_fused_into_them() {
+    let (g, nodes) = text_graph();
+    let mut p = lower(&g, &[nodes[1]], RowSet::All, &AllModels).unwrap();
+    let trace = optimize(&mut p, &default_rules()).unwrap();
+    assert!(trace.iter().any(|s| s.stage == "fuse_lowercase"), "{trace:?}");
+    let text = print(&p);
+    assert!(!text.contains("call"), "{text}");
+    assert_eq!(text.matches("lowercase(%0)").count(), 2, "{text}");
+    assert!(text.contains("load c0[0]"), "the vectorizers read the input itself:\n{text}");
+}
+
+#[test]
+fn lowercase_that_is_also_an_output_stays_a_call() {
+    let (g, nodes) = text_graph();
+    let mut p = lower(&g, &nodes, RowSet::All, &AllModels).unwrap();
+    optimize(&mut p, &default_rules()).unwrap();
+    let text = print(&p);
+    assert!(text.contains("lowercase(c0)"), "{text}");
+    assert!(!text.contains("lowercase(%"), "{text}");
+}

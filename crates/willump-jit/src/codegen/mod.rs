@@ -247,7 +247,7 @@ impl Jit {
         program: &LoopProgram,
         l: &Loop,
         models: &HashMap<StateId, ModelInfo>,
-        kernels: &HashMap<StateId, (usize, i64)>,
+        kernels: &HashMap<(StateId, bool), (usize, i64)>,
         joins: &JoinAddrs,
         consts: &mut ConstPool,
     ) -> Result<PendingLoop, String> {

@@ -64,8 +64,8 @@ pub(crate) struct BodyCx<'a, 'b> {
     pub tree_table: bool,
     /// Whether tree ensembles are scored by the QuickScorer kernel (when it can score them).
     pub tree_quick: bool,
-    /// Text kernels by vectorizer state: index, address.
-    pub kernels: &'a HashMap<StateId, (usize, i64)>,
+    /// Text kernels by vectorizer state and whether they lowercase first: index, address.
+    pub kernels: &'a HashMap<(StateId, bool), (usize, i64)>,
     /// Compiled joins by side-table state: the index's address, and each value column's values
     /// and validity addresses.
     pub joins: &'a super::JoinAddrs,
@@ -340,11 +340,12 @@ impl BodyCx<'_, '_> {
                 let ok = self.b.ins().load(types::I8, mem(), rec, (valid - base) as i32);
                 CgVal::Scalar { v, valid: Some(ok), elem }
             }
-            Expr::Vectorize { state, a } => {
+            Expr::Vectorize { state, a, lower } => {
                 let CgVal::Str { ptr, len, valid } = self.val(*a)? else {
                     return Err("a vectorizer reads a string".into());
                 };
-                let &(kernel, _) = self.kernels.get(state).ok_or_else(|| format!("no text kernel for {state}"))?;
+                let &(kernel, _) =
+                    self.kernels.get(&(*state, *lower)).ok_or_else(|| format!("no text kernel for {state}"))?;
                 let slot = self.layout.text_slot(kernel);
                 CgVal::Sparse(vec![SparsePart::Text { kernel, slot, ptr, len, valid, offset: 0 }])
             }

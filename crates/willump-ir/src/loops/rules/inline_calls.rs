@@ -72,7 +72,7 @@ fn inline(p: &mut LoopProgram, i: usize, j: usize) -> Result<(), String> {
     let mut front = Vec::new();
     let args = call.args.iter().map(|&a| load_row(p, a, &mut next, &mut front)).collect::<Result<Vec<_>, _>>()?;
     let expr = match call.row_form {
-        Some(RowForm::Vectorize { state }) => Expr::Vectorize { state, a: args[0] },
+        Some(RowForm::Vectorize { state }) => Expr::Vectorize { state, a: args[0], lower: false },
         Some(RowForm::Stack) => Expr::Stack(args),
         None => unreachable!("find returns calls with a per-row form"),
     };

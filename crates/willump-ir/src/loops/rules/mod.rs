@@ -6,12 +6,14 @@
 
 mod cse;
 mod dead_code;
+mod fuse_lowercase;
 mod fuse_producer;
 mod fuse_siblings;
 mod inline_calls;
 
 pub use cse::Cse;
 pub use dead_code::DeadCode;
+pub use fuse_lowercase::FuseLowercase;
 pub use fuse_producer::FuseProducer;
 pub use fuse_siblings::FuseSiblings;
 pub use inline_calls::InlineCalls;
@@ -31,7 +33,14 @@ pub trait Rule {
 
 /// The default rules, in the order the driver tries them.
 pub fn default_rules() -> Vec<Box<dyn Rule>> {
-    vec![Box::new(InlineCalls), Box::new(FuseSiblings), Box::new(FuseProducer), Box::new(Cse), Box::new(DeadCode)]
+    vec![
+        Box::new(InlineCalls),
+        Box::new(FuseLowercase),
+        Box::new(FuseSiblings),
+        Box::new(FuseProducer),
+        Box::new(Cse),
+        Box::new(DeadCode),
+    ]
 }
 
 /// A rule that failed, or left an invalid program.

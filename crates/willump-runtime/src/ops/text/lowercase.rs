@@ -89,6 +89,22 @@ fn is_final_sigma(s: &str, i: usize) -> bool {
 mod tests {
     use super::*;
 
+    /// Lowercasing twice equals lowercasing once (what the compiler relies on when it fuses a
+    /// `lowercase` op into a vectorizer that lowercases again): every code point alone, between
+    /// letters, and the final-sigma contexts.
+    #[test]
+    fn lowercasing_is_idempotent() {
+        let mut s = String::new();
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            for t in [format!("{c}"), format!("A{c}b"), format!("Σ{c}"), format!("{c}Σ"), format!("AΣ{c}")] {
+                s.clear();
+                let once = lower(&t);
+                lowercase_into(&once, &mut s);
+                assert_eq!(s, once, "{t:?} (U+{:04X})", c as u32);
+            }
+        }
+    }
+
     fn lower(s: &str) -> String {
         let mut out = String::new();
         lowercase_into(s, &mut out);
