@@ -193,7 +193,7 @@ impl TermScanner {
         let short_max = max_n.min(7);
         // 2- and 3-grams from the direct tables, when there are some (the text is ASCII here)
         let min_n = match vocab.direct() {
-            Some(direct) if min_n <= 3 && max_n >= 2 && min_n >= 2 => {
+            Some(direct) if (2..=3).contains(&min_n) => {
                 direct.find_all(&buf[..len], min_n == 2, max_n >= 3, hits);
                 4
             }
