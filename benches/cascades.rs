@@ -8,6 +8,9 @@
 //!     [--first 0] [--modes willump,plain,guarded] [--guard-all-rows] [--thresholds 0.6,0.65,...]
 //! ```
 //!
+//! With `CASCADES_REPORT` set in the environment it also prints each trained cascade's report (every
+//! candidate set, threshold, validation score and expected cost).
+//!
 //! Modes: `willump` is Willump's rule (one validation split, point estimate); `plain` the
 //! default rule (cross-fitted validation, noise-aware margin); `guarded` the guarded mode
 //! (certified on held-out rows). All use the harness's configuration
@@ -180,6 +183,10 @@ fn main() -> Result<()> {
             for (m, mode) in a.modes.iter().enumerate() {
                 let config = mode_config(workload.as_ref(), mode, seed, &a);
                 let outcome = train(&ctx, &engine, &config)?;
+                if std::env::var_os("CASCADES_REPORT").is_some() {
+                    // every candidate set, threshold, score and cost, for reading the choice
+                    println!("{}", outcome.report);
+                }
                 let t = &mut tallies[m];
                 t.seeds += 1;
                 let Some(cascade) = &outcome.cascade else {

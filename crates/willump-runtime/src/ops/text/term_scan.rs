@@ -21,6 +21,7 @@ use super::chars::is_ascii_space_byte;
 use super::lowercase::lowercase_into;
 use super::ngrams::collapse_whitespace_into;
 use super::packed_vocab::{PackedVocabulary, pack_short, short_key};
+use super::word_grams::NONE;
 use super::word_runs::word_runs;
 use crate::error::Result;
 
@@ -280,6 +281,29 @@ impl TermScanner {
         tokens.clear();
         word_runs(buf, len, masks, tokens);
         let (min_n, max_n) = (self.params.ngram_range.min_n, self.params.ngram_range.max_n);
+        if let Some(grams) = vocab.word_grams() {
+            // one lookup per short token gives both its part (for the trie of terms of several
+            // words) and its one-word term; nothing is joined
+            parts.clear();
+            parts.reserve(tokens.len());
+            hits.reserve(tokens.len());
+            for &(s, e) in tokens.iter() {
+                let (s, e) = (s as usize, e as usize);
+                let (part, term) = if e - s <= 7 {
+                    grams.short_word(short_key(read8(buf, s), e - s))
+                } else {
+                    (grams.part(&buf[s..e]), if min_n == 1 { vocab.get(&buf[s..e]).unwrap_or(NONE) } else { NONE })
+                };
+                parts.push(part);
+                if min_n == 1 && term != NONE {
+                    hits.push(term);
+                }
+            }
+            if max_n >= 2 && tokens.len() >= 2 {
+                grams.find_all(parts, min_n.max(2), max_n, hits);
+            }
+            return;
+        }
         if min_n == 1 {
             let mut batch = Batch::new(vocab, keys, homes);
             for &(s, e) in tokens.iter() {
@@ -293,16 +317,6 @@ impl TermScanner {
             batch.flush(hits);
         }
         if max_n < 2 || tokens.len() < 2 {
-            return;
-        }
-        if let Some(grams) = vocab.word_grams() {
-            // terms of several words: found from the tokens' parts, nothing joined
-            parts.clear();
-            parts.extend(tokens.iter().map(|&(s, e)| {
-                let (s, e) = (s as usize, e as usize);
-                if e - s <= 7 { grams.part_short(short_key(read8(buf, s), e - s)) } else { grams.part(&buf[s..e]) }
-            }));
-            grams.find_all(parts, min_n.max(2), max_n, hits);
             return;
         }
         for n in min_n.max(2)..=max_n.min(tokens.len()) {

@@ -29,12 +29,13 @@ pub(crate) struct WordGrams {
     /// The words of multi-word terms; a word's id there is its part id (also the prefix id of
     /// the one-word path).
     parts: PackedVocabulary,
-    /// The short words (at most 7 bytes) among the parts by their keys, in a small open-addressing
-    /// table at most a quarter full ([`EMPTY`]: a free slot; no short key has all bits set), so
-    /// that a token's part is mostly one multiply, one load and one compare.
+    /// The short words (at most 7 bytes) that are parts or one-word terms, by their keys, in a
+    /// small open-addressing table at most a quarter full ([`EMPTY`]: a free slot; no short key
+    /// has all bits set), so that a token's part and its one-word term are one lookup: a
+    /// multiply, two loads and two compares, with a probe loop only past two full slots.
     short_keys: Box<[u64]>,
-    /// The part id of each slot of `short_keys`.
-    short_parts: Box<[u32]>,
+    /// The part id and the one-word term id of each slot of `short_keys` ([`NONE`]: none).
+    short_words: Box<[(u32, u32)]>,
     /// `64 - log2(short_keys.len())`.
     short_shift: u32,
     /// Trie keys `prefix << 32 | part`, or [`EMPTY`].
@@ -77,25 +78,36 @@ impl WordGrams {
         words.dedup();
         let word_vocab = Vocabulary::from_terms("word n-gram parts", &words).ok()?;
         let parts = PackedVocabulary::new(&word_vocab);
-        let size = (words.len() * 4).next_power_of_two().max(64);
+        // every short word that is a part or a one-word term, with both ids
+        let mut short: Vec<(&str, u32, u32)> = words
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| w.len() <= 7)
+            // `parts` has the ids of `PackedVocabulary::new`: columns, here places in `words`
+            .map(|(part, w)| (*w, part as u32, vocab.get(w).map_or(NONE, |c| id_of_column[c as usize])))
+            .collect();
+        let one_word = vocab.terms().enumerate().filter(|(_, t)| t.len() <= 7 && !t.contains(' '));
+        short.extend(
+            one_word.filter(|(_, t)| words.binary_search(&t).is_err()).map(|(c, t)| (t, NONE, id_of_column[c])),
+        );
+        let size = (short.len() * 4).next_power_of_two().max(64);
         let short_shift = 64 - size.trailing_zeros();
-        let (mut short_keys, mut short_parts) = (vec![EMPTY; size], vec![NONE; size]);
-        for (part, w) in words.iter().enumerate().filter(|(_, w)| w.len() <= 7) {
+        let (mut short_keys, mut short_words) = (vec![EMPTY; size], vec![(NONE, NONE); size]);
+        for (w, part, term) in short {
             let key = pack_short(w.as_bytes());
             let mut i = short_home(key, short_shift);
             while short_keys[i] != EMPTY {
                 i = (i + 1) & (size - 1);
             }
             short_keys[i] = key;
-            // `parts` has the ids of `PackedVocabulary::new`: columns, here places in `words`
-            short_parts[i] = part as u32;
+            short_words[i] = (part, term);
         }
         let steps_needed: usize = terms.iter().map(|(w, _)| w.len() - 1).sum();
         let size = (steps_needed * 2).next_power_of_two().max(16);
         let mut g = WordGrams {
             parts,
             short_keys: short_keys.into_boxed_slice(),
-            short_parts: short_parts.into_boxed_slice(),
+            short_words: short_words.into_boxed_slice(),
             short_shift,
             keys: vec![EMPTY; size].into_boxed_slice(),
             steps: vec![(NONE, NONE); size].into_boxed_slice(),
@@ -131,20 +143,36 @@ impl WordGrams {
         self.parts.get(word).unwrap_or(NONE)
     }
 
-    /// The part id of the word of at most 7 bytes packed in the short key `key`.
-    #[inline]
-    pub(crate) fn part_short(&self, key: u64) -> u32 {
+    /// The part id and the one-word term id ([`NONE`] for none) of the word of at most 7 bytes
+    /// packed in the short key `key`.
+    #[inline(always)]
+    pub(crate) fn short_word(&self, key: u64) -> (u32, u32) {
         let mask = self.short_keys.len() - 1;
-        let mut i = short_home(key, self.short_shift);
+        let (h0, h1) = (short_home(key, self.short_shift), (short_home(key, self.short_shift) + 1) & mask);
+        // SAFETY: a home is `< len` (by the shift), the next slot is masked; both tables have the
+        // same length.
+        let (k0, k1) = unsafe { (*self.short_keys.get_unchecked(h0), *self.short_keys.get_unchecked(h1)) };
+        let (v0, v1) = unsafe { (*self.short_words.get_unchecked(h0), *self.short_words.get_unchecked(h1)) };
+        let found = if k0 == key {
+            v0
+        } else if k1 == key {
+            v1
+        } else {
+            (NONE, NONE)
+        };
+        if (k0 == key) | (k1 == key) | (k0 == EMPTY) | (k1 == EMPTY) {
+            return found;
+        }
+        // two full slots, neither the key: the rest of the probe sequence (rare at a quarter full)
+        let mut i = (h1 + 1) & mask;
         loop {
-            // SAFETY: `i` is a home slot (`< len`, by the shift) or masked; both tables have the
-            // same length.
+            // SAFETY: masked, as above.
             let k = unsafe { *self.short_keys.get_unchecked(i) };
             if k == key {
-                return unsafe { *self.short_parts.get_unchecked(i) };
+                return unsafe { *self.short_words.get_unchecked(i) };
             }
             if k == EMPTY {
-                return NONE;
+                return (NONE, NONE);
             }
             i = (i + 1) & mask;
         }
@@ -193,7 +221,7 @@ impl WordGrams {
 
     /// Bytes held.
     pub(crate) fn bytes(&self) -> usize {
-        self.parts.bytes() + self.short_keys.len() * 12 + self.keys.len() * 16
+        self.parts.bytes() + self.short_keys.len() * 16 + self.keys.len() * 16
     }
 }
 
@@ -277,5 +305,29 @@ mod tests {
         let mut hits = Vec::new();
         g.find_all(&parts, 2, 2, &mut hits);
         assert_eq!(hits, vec![7, 3]);
+    }
+
+    #[test]
+    fn short_words_give_both_ids_past_colliding_slots() {
+        // words sharing one home slot of the 64-slot short table, found by search: three in
+        // two-word terms (parts) and one-word terms, two absent
+        let home = |w: &str| short_home(pack_short(w.as_bytes()), 58);
+        let words: Vec<String> = (0..100_000).map(|k| format!("w{k}")).collect();
+        let same: Vec<&str> = words.iter().map(String::as_str).filter(|w| home(w) == home("w0")).take(5).collect();
+        assert_eq!(same.len(), 5);
+        let (a, b, c) = (same[0], same[1], same[2]);
+        let terms = [format!("{a} {b}"), c.to_string(), format!("{b} {c}"), a.to_string(), "longerthanseven".into()];
+        let refs: Vec<&str> = terms.iter().map(String::as_str).collect();
+        let (v, g) = grams(&refs);
+        assert_eq!(g.short_keys.len(), 64, "the table size the search assumed");
+        let id = |t: &str| v.get(t).unwrap();
+        let part = |w: &str| g.part(w.as_bytes());
+        assert_eq!(g.short_word(pack_short(a.as_bytes())), (part(a), id(a)));
+        assert_eq!(g.short_word(pack_short(b.as_bytes())), (part(b), NONE));
+        assert_eq!(g.short_word(pack_short(c.as_bytes())), (part(c), id(c)));
+        assert!([a, b, c].iter().all(|w| part(w) != NONE));
+        for absent in &same[3..] {
+            assert_eq!(g.short_word(pack_short(absent.as_bytes())), (NONE, NONE), "{absent}");
+        }
     }
 }
