@@ -88,7 +88,7 @@ impl WordGrams {
             .collect();
         let one_word = vocab.terms().enumerate().filter(|(_, t)| t.len() <= 7 && !t.contains(' '));
         short.extend(
-            one_word.filter(|(_, t)| words.binary_search(&t).is_err()).map(|(c, t)| (t, NONE, id_of_column[c])),
+            one_word.filter(|(_, t)| words.binary_search(t).is_err()).map(|(c, t)| (t, NONE, id_of_column[c])),
         );
         let size = (short.len() * 4).next_power_of_two().max(64);
         let short_shift = 64 - size.trailing_zeros();
