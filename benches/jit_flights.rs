@@ -107,9 +107,16 @@ fn main() {
     let features = graph(&planes, &weather, None);
     if let Ok(k) = std::env::var("JIT_FLIGHTS_PROFILE_FEATURES") {
         // a loop to profile the compiled feature stage alone (perf record ...)
+        // (into one reused output block with `JIT_FLIGHTS_PROFILE_REUSE` set)
         let cf = compile(&features, &CompileOptions { verify: false, ..CompileOptions::default() }).unwrap();
+        let mut out = cf.predict(&inputs).unwrap();
+        let reuse = std::env::var_os("JIT_FLIGHTS_PROFILE_REUSE").is_some();
         for _ in 0..k.parse().unwrap_or(20) {
-            cf.predict_threads(&inputs, 1).unwrap();
+            if reuse {
+                cf.predict_into(&inputs, &mut out).unwrap();
+            } else {
+                cf.predict_threads(&inputs, 1).unwrap();
+            }
         }
         return;
     }
@@ -141,6 +148,12 @@ fn main() {
     let compiled_features = time(3, || {
         cf.predict_threads(&inputs, 1).unwrap();
     });
+    // the same into one reused output block (no fresh pages to zero); `opts.threads` is 1
+    let mut reused = cf.predict(&inputs).unwrap();
+    let compiled_features_into = time(3, || {
+        cf.predict_into(&inputs, &mut reused).unwrap();
+    });
+    assert_eq!(format!("{reused:?}"), format!("{:?}", features.run(&inputs).unwrap()));
     let eager_model = time(3, || {
         m.predict_proba(MatrixRef::Dense(x.view())).unwrap();
     });
@@ -157,10 +170,15 @@ fn main() {
     println!("feature stage (2 joins, numeric ops, to_dense -> {} columns):", x.ncols());
     println!("  eager (interpreter)      {:>8.2} M rows/s", rate(eager_features));
     println!(
-        "  compiled                 {:>8.2} M rows/s ({:.2}x eager), compile {:.1} ms",
+        "  compiled, fresh output   {:>8.2} M rows/s ({:.2}x eager; predict), compile {:.1} ms",
         rate(compiled_features),
         eager_features / compiled_features,
         compile_features * 1e3
+    );
+    println!(
+        "  compiled, reused output    {:>6.2} M rows/s ({:.2}x eager; predict_into)",
+        rate(compiled_features_into),
+        eager_features / compiled_features_into
     );
     println!("model stage (100 trees, 31 leaves):");
     println!("  eager predict_proba      {:>8.2} M rows/s", rate(eager_model));
@@ -178,9 +196,13 @@ fn main() {
     println!("{}", cfull.report().final_loops());
 }
 
-/// Times the feature stage alone: eager and compiled interleaved over 7 rounds (medians), so both
-/// see the same machine load; also by the thread's on-CPU time (in brackets), which leaves out
-/// the time spent waiting for a core on a loaded machine.
+/// Times the feature stage alone: eager, compiled with a fresh output block per call
+/// (`predict_threads`, one thread) and compiled into one reused block (`predict_into`),
+/// interleaved over 7 rounds (`JIT_FLIGHTS_ROUNDS`), so all see the same machine load. Prints
+/// medians by wall time, by the thread's on-CPU time (in brackets: it leaves out time spent
+/// waiting for a core on a loaded machine, but the kernel counts it in scheduler ticks, so it
+/// moves in steps of a few ms), and the fastest round of each ("best", the least disturbed by
+/// other work on the machine).
 fn features_only(features: &Pipeline, inputs: &[Value], n: usize) {
     let level = match std::env::var("JIT_FLIGHTS_OPT").as_deref() {
         Ok("speed") => willump::jit::OptLevel::Speed,
@@ -188,30 +210,41 @@ fn features_only(features: &Pipeline, inputs: &[Value], n: usize) {
     };
     let opts = CompileOptions { verify: false, opt_level: level, ..CompileOptions::default() };
     let cf = compile(features, &opts).unwrap();
-    assert_eq!(format!("{:?}", cf.predict(inputs).unwrap()), format!("{:?}", features.run(inputs).unwrap()));
-    let (mut eager, mut compiled) = ((Vec::new(), Vec::new()), (Vec::new(), Vec::new()));
+    let want = format!("{:?}", features.run(inputs).unwrap());
+    assert_eq!(format!("{:?}", cf.predict(inputs).unwrap()), want);
+    let mut reused = cf.predict(inputs).unwrap();
+    let (mut eager, mut fresh, mut into) = Default::default();
     let run = |f: &mut dyn FnMut(), into: &mut (Vec<f64>, Vec<f64>)| {
         let (t, c) = (Instant::now(), on_cpu());
         f();
         into.0.push(t.elapsed().as_secs_f64());
         into.1.push(on_cpu() - c);
     };
-    for _ in 0..7 {
+    let rounds: usize = std::env::var("JIT_FLIGHTS_ROUNDS").map_or(7, |r| r.parse().expect("a round count"));
+    for _ in 0..rounds {
         run(&mut || drop(features.run(inputs).unwrap()), &mut eager);
-        run(&mut || drop(cf.predict_threads(inputs, 1).unwrap()), &mut compiled);
+        run(&mut || drop(cf.predict_threads(inputs, 1).unwrap()), &mut fresh);
+        run(&mut || cf.predict_into(inputs, &mut reused).unwrap(), &mut into);
     }
+    assert_eq!(format!("{reused:?}"), want, "predict_into");
     let m = |v: &(Vec<f64>, Vec<f64>)| (bench_timing::median(v.0.clone()), bench_timing::median(v.1.clone()));
-    let ((e, ec), (c, cc)) = (m(&eager), m(&compiled));
+    let best = |v: &(Vec<f64>, Vec<f64>)| v.0.iter().copied().fold(f64::INFINITY, f64::min);
+    let (e, ec) = m(&eager);
+    let eb = best(&eager);
     let r = |s: f64| n as f64 / s / 1e6;
-    println!(
-        "feature stage: eager {:.2} [{:.2}] M rows/s, compiled {:.2} [{:.2}] M rows/s, {:.2}x [{:.2}x] eager",
-        r(e),
-        r(ec),
-        r(c),
-        r(cc),
-        e / c,
-        ec / cc
-    );
+    println!("feature stage: eager {:.2} [{:.2}] M rows/s, best {:.2}", r(e), r(ec), r(eb));
+    for (how, t) in [("fresh output (predict)     ", &fresh), ("reused output (predict_into)", &into)] {
+        let (c, cc) = m(t);
+        println!(
+            "  compiled, {how}: {:.2} [{:.2}] M rows/s, {:.2}x [{:.2}x] eager; best {:.2} M rows/s, {:.2}x",
+            r(c),
+            r(cc),
+            e / c,
+            ec / cc,
+            r(best(t)),
+            eb / best(t)
+        );
+    }
 }
 
 /// This thread's time on a CPU so far, in seconds (Linux's `/proc/thread-self/schedstat`; 0

@@ -217,7 +217,9 @@ fn key_hash<'a>(parts: impl Iterator<Item = Part<'a>>) -> u64 {
 /// A compiled join: the key index, and the value columns extended with their defaults as one
 /// record per side row (`n_side + 1` records, the last the row a missing key gets): each
 /// column's value (f64 bits, i64, or 0/1 for bool, one `u64`), then one validity byte per column
-/// (1 when present), padded to whole words. A probe's gathers then read one or two cache lines
+/// (1 when present), padded to whole words. A missing f64 value is stored as the NaN the
+/// generated code packs for a missing value (`f64::NAN`), so a gather whose only users pack it
+/// into a dense row needs no validity test (`codegen::scalar::nan_gathers`). A probe's gathers then read one or two cache lines
 /// instead of two per column: for keys in no order (tail numbers), each line is a likely cache
 /// miss.
 #[derive(Debug)]
@@ -270,7 +272,7 @@ impl CompiledJoin {
             let elem = col.column_type();
             for r in 0..n_side {
                 let (v, ok) = match col {
-                    Column::F64(c) => (c.get(r).unwrap_or(0.0).to_bits(), c.is_valid(r)),
+                    Column::F64(c) => (c.get(r).unwrap_or(f64::NAN).to_bits(), c.is_valid(r)),
                     Column::I64(c) => (c.get(r).unwrap_or(0) as u64, c.is_valid(r)),
                     Column::Bool(c) => (c.get(r).unwrap_or(false) as u64, c.is_valid(r)),
                     Column::Str(_) => return None,
@@ -279,6 +281,7 @@ impl CompiledJoin {
                 valid.push(ok as u8);
             }
             let (v, ok) = match (elem, default) {
+                (ColumnType::F64, Scalar::Missing) => (f64::NAN.to_bits(), false),
                 (_, Scalar::Missing) => (0, false),
                 (ColumnType::F64, Scalar::F64(x)) => (x.to_bits(), true),
                 (ColumnType::F64, Scalar::I64(x)) => ((*x as f64).to_bits(), true),

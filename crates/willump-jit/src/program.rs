@@ -142,6 +142,22 @@ impl Program {
         rows: Option<&[usize]>,
         threads: usize,
     ) -> Result<Vec<Value>> {
+        self.run_reusing(pipeline, inputs, rows, threads, &mut None)
+    }
+
+    /// [`Program::run`], writing the dense block of collection `reuse.0` into the caller's
+    /// buffer `reuse.1` (taken when the loop that builds the block starts; it must hold
+    /// exactly `rows * width` values, which the caller checked) instead of a fresh zeroed one.
+    /// Every loop writes each row of a dense block it builds in full, so the old contents never
+    /// show through.
+    pub(crate) fn run_reusing(
+        &self,
+        pipeline: &Pipeline,
+        inputs: &[Value],
+        rows: Option<&[usize]>,
+        threads: usize,
+        reuse: &mut Option<(CollId, Vec<f64>)>,
+    ) -> Result<Vec<Value>> {
         let n_in = pipeline.check_inputs(inputs)?;
         let n = match rows {
             Some(r) => {
@@ -169,8 +185,18 @@ impl Program {
         for st in &self.stages {
             match st {
                 ExecStage::Native { f, layout, stage } => {
-                    let produced =
-                        self.run_native(*f, layout, *stage, &slots, &ones, n_in, n, rows_u64.as_deref(), threads)?;
+                    let produced = self.run_native(
+                        *f,
+                        layout,
+                        *stage,
+                        &slots,
+                        &ones,
+                        n_in,
+                        n,
+                        rows_u64.as_deref(),
+                        threads,
+                        reuse,
+                    )?;
                     for (c, v) in produced {
                         slots[c.index()] = Some(Cow::Owned(v));
                     }
@@ -296,6 +322,7 @@ impl Program {
         n: usize,
         rows: Option<&[u64]>,
         threads: usize,
+        reuse: &mut Option<(CollId, Vec<f64>)>,
     ) -> Result<Vec<(CollId, Value)>> {
         let Stage::Loop(l) = &self.loops.stages[stage] else { unreachable!("native stages are loops") };
         // Dense inputs that are not in standard layout are copied once.
@@ -308,7 +335,13 @@ impl Program {
                 Type::Table(schema) => {
                     OutColl::Columns(schema.iter().map(|(_, ct)| OutColumn::new(*ct, n)).collect::<Result<_>>()?)
                 }
-                Type::Dense(Some(w)) => OutColl::Dense(crate::helpers::zeroed_f64_block(n * w), *w),
+                Type::Dense(Some(w)) => match reuse.take() {
+                    Some((r, buf)) if r == c && buf.len() == n * w => OutColl::Dense(buf, *w),
+                    other => {
+                        *reuse = other;
+                        OutColl::Dense(crate::helpers::zeroed_f64_block(n * w), *w)
+                    }
+                },
                 t => return Err(Error::op("compiled loop", format!("a loop cannot build a {t}"))),
             };
             outs.insert(c, o);

@@ -288,6 +288,7 @@ impl Jit {
                 probe_scratch: HashMap::new(),
                 records: HashMap::new(),
                 direct_packs: HashMap::new(),
+                nan_gathers: Default::default(),
             };
             emit_loop(&mut cx, l)?;
             b.seal_all_blocks();
@@ -367,6 +368,7 @@ fn emit_loop(cx: &mut scalar::BodyCx<'_, '_>, l: &Loop) -> Result<(), String> {
         }
         None => {
             cx.direct_packs = scalar::direct_packs(l);
+            cx.nan_gathers = scalar::nan_gathers(l);
             cx.k = k;
             cx.row = source_row(cx, l.rows, k, rows);
             cx.vals.clear();

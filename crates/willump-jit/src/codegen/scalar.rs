@@ -1,7 +1,7 @@
 //! Code for one loop body: loads, the numeric statements, packing dense rows, merges. Models are
 //! in [`super::linear`] and [`super::trees`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{Block, BlockArg, FuncRef, InstBuilder, MemFlagsData, Value, types};
@@ -78,6 +78,8 @@ pub(crate) struct BodyCx<'a, 'b> {
     /// Packed rows whose one use is their merge into a dense output ([`direct_packs`]): they are
     /// written straight into the output row, and their merge copies nothing.
     pub direct_packs: HashMap<ValId, Merge>,
+    /// Join gathers read without their validity ([`nan_gathers`]).
+    pub nan_gathers: HashSet<ValId>,
 }
 
 /// The packs of `l` that are only merged into a dense block (by one merge, used by no statement).
@@ -93,6 +95,27 @@ pub(crate) fn direct_packs(l: &Loop) -> HashMap<ValId, Merge> {
             let used = l.body.iter().any(|t| t.expr.operands().contains(&s.id));
             (!used).then(|| (s.id, m.clone()))
         })
+        .collect()
+}
+
+/// The f64 join gathers of `l` whose every user packs or stacks them into a row (and none merges
+/// them as they are): those turn a missing value into `f64::NAN`, which is what the compiled
+/// join's record holds for a missing f64 value ([`crate::join::CompiledJoin`]), so the gather
+/// yields the record's value as a present one and skips loading and testing its validity byte
+/// (a load, a test and a select per gathered column and row; 7 per flight for the weather).
+pub(crate) fn nan_gathers(l: &Loop) -> HashSet<ValId> {
+    l.body
+        .iter()
+        .filter(|s| {
+            matches!(s.expr, Expr::JoinGather { .. })
+                && matches!(s.ty, LType::Scalar { elem: ColumnType::F64, .. })
+                && !l.merges.iter().any(|m| m.value == s.id)
+        })
+        .filter(|s| {
+            let users: Vec<&Stmt> = l.body.iter().filter(|t| t.expr.operands().contains(&s.id)).collect();
+            !users.is_empty() && users.iter().all(|t| matches!(t.expr, Expr::Pack(_) | Expr::Stack(_)))
+        })
+        .map(|s| s.id)
         .collect()
 }
 
@@ -337,6 +360,10 @@ impl BodyCx<'_, '_> {
                 };
                 // the row's record: the column's value, then its validity byte
                 let v = self.b.ins().load(ty, mem(), rec, (values - base) as i32);
+                if self.nan_gathers.contains(&s.id) {
+                    // a missing value is NaN in the record, what its users make of it
+                    return Ok(CgVal::Scalar { v, valid: None, elem });
+                }
                 let ok = self.b.ins().load(types::I8, mem(), rec, (valid - base) as i32);
                 CgVal::Scalar { v, valid: Some(ok), elem }
             }
