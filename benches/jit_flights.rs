@@ -206,7 +206,8 @@ fn main() {
 fn features_only(features: &Pipeline, inputs: &[Value], n: usize) {
     let level = match std::env::var("JIT_FLIGHTS_OPT").as_deref() {
         Ok("speed") => willump::jit::OptLevel::Speed,
-        _ => willump::jit::OptLevel::None,
+        Ok("none") => willump::jit::OptLevel::None,
+        _ => willump::jit::OptLevel::Auto,
     };
     let opts = CompileOptions { verify: false, opt_level: level, ..CompileOptions::default() };
     let cf = compile(features, &opts).unwrap();

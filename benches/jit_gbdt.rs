@@ -84,6 +84,7 @@ fn main() {
     let want = format!("{:?}", p.run(&inputs).unwrap());
 
     for (tree_mode, opt_level, tree_blocks) in [
+        (TreeMode::QuickScorer, OptLevel::Speed, false),
         (TreeMode::QuickScorer, OptLevel::None, false),
         (TreeMode::Branches, OptLevel::None, true),
         (TreeMode::Branches, OptLevel::None, false),

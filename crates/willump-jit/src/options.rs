@@ -3,11 +3,28 @@
 /// Cranelift's optimization level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OptLevel {
-    /// No optimization: fastest to compile. Tree code runs faster at this level (measured in
-    /// `benches/jit_gbdt.rs`: thousands of constants make `speed` spill).
+    /// No optimization: fastest to compile. Tree code compiled as branches runs faster at this
+    /// level (measured in `benches/jit_gbdt.rs`: thousands of constants make `speed` spill).
     None,
     /// Cranelift's `speed` level.
     Speed,
+    /// The default: [`Speed`](OptLevel::Speed) when trees are scored by the QuickScorer kernel
+    /// (no tree code is generated, and the feature loops gain: 6-14% on the flights feature
+    /// stage, BENCHMARKS.md "Flights"), else [`None`](OptLevel::None). An ensemble QuickScorer
+    /// cannot score (categorical splits, more than 64 leaves) is then compiled as branches at
+    /// `speed`, which is correct but slower than at `none`: choose `None` for such models.
+    Auto,
+}
+
+impl OptLevel {
+    /// The level [`Auto`](OptLevel::Auto) stands for with `tree_mode`; other levels are themselves.
+    pub fn resolve(self, tree_mode: TreeMode) -> OptLevel {
+        match (self, tree_mode) {
+            (OptLevel::Auto, TreeMode::QuickScorer) => OptLevel::Speed,
+            (OptLevel::Auto, _) => OptLevel::None,
+            (level, _) => level,
+        }
+    }
 }
 
 /// How tree ensembles are compiled. The default ([`TreeMode::for_this_machine`]) is
@@ -40,7 +57,7 @@ impl TreeMode {
 /// Options of [`crate::compile`].
 #[derive(Debug, Clone)]
 pub struct CompileOptions {
-    /// Cranelift's optimization level.
+    /// Cranelift's optimization level ([`OptLevel::Auto`] by default).
     pub opt_level: OptLevel,
     /// How tree ensembles are compiled (QuickScorer by default).
     pub tree_mode: TreeMode,
@@ -65,7 +82,7 @@ pub struct CompileOptions {
 impl Default for CompileOptions {
     fn default() -> Self {
         CompileOptions {
-            opt_level: OptLevel::None,
+            opt_level: OptLevel::Auto,
             tree_mode: TreeMode::for_this_machine(),
             verify: cfg!(debug_assertions),
             fuse: true,

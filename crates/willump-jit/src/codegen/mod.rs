@@ -191,9 +191,9 @@ impl Jit {
     /// A JIT for the host machine.
     pub(crate) fn new(opts: &CompileOptions) -> Result<Jit, String> {
         let mut flags = settings::builder();
-        let level = match opts.opt_level {
-            OptLevel::None => "none",
+        let level = match opts.opt_level.resolve(opts.tree_mode) {
             OptLevel::Speed => "speed",
+            _ => "none",
         };
         flags.set("opt_level", level).map_err(|e| e.to_string())?;
         flags.set("enable_verifier", if opts.verify { "true" } else { "false" }).map_err(|e| e.to_string())?;

@@ -87,9 +87,8 @@ impl WordGrams {
             .map(|(part, w)| (*w, part as u32, vocab.get(w).map_or(NONE, |c| id_of_column[c as usize])))
             .collect();
         let one_word = vocab.terms().enumerate().filter(|(_, t)| t.len() <= 7 && !t.contains(' '));
-        short.extend(
-            one_word.filter(|(_, t)| words.binary_search(t).is_err()).map(|(c, t)| (t, NONE, id_of_column[c])),
-        );
+        short
+            .extend(one_word.filter(|(_, t)| words.binary_search(t).is_err()).map(|(c, t)| (t, NONE, id_of_column[c])));
         let size = (short.len() * 4).next_power_of_two().max(64);
         let short_shift = 64 - size.trailing_zeros();
         let (mut short_keys, mut short_words) = (vec![EMPTY; size], vec![(NONE, NONE); size]);
