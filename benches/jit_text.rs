@@ -4,8 +4,13 @@
 //! node by node) and of the compiled pipeline, side by side in one run.
 //!
 //! ```text
-//! cargo bench --bench jit_text -- ../shared/data/texts
+//! cargo bench --bench jit_text -- ../shared/data/texts       # JIT_TEXT_ROUNDS=11 by default
 //! ```
+//!
+//! The hand-fused scorer and the compiled pipeline on one and on two threads run interleaved,
+//! round by round: each variant's median round (wall and on-CPU), its fastest round, and the
+//! ratios paired by round (on a shared machine a slow period then slows all three alike, where
+//! separate blocks of runs compared one period with another).
 //!
 //! Columns: the interpreter (the eager operators node by node: two CSR matrices, their stack,
 //! then the model), the compiled pipeline (one fused loop: per document the text kernel scans,
@@ -82,12 +87,52 @@ fn time(f: &mut dyn FnMut()) -> (f64, f64) {
     f();
     let (mut wall, mut cpu) = (Vec::new(), Vec::new());
     for _ in 0..5 {
-        let (t, c) = (Instant::now(), on_cpu());
-        f();
-        wall.push(t.elapsed().as_secs_f64());
-        cpu.push(on_cpu().zip(c).map_or(f64::NAN, |(b, a)| b - a));
+        let (w, c) = once(f);
+        wall.push(w);
+        cpu.push(c);
     }
     (median(wall), median(cpu))
+}
+
+/// Wall and on-CPU seconds of one run of `f`.
+fn once(f: &mut dyn FnMut()) -> (f64, f64) {
+    let (t, c) = (Instant::now(), on_cpu());
+    f();
+    (t.elapsed().as_secs_f64(), on_cpu().zip(c).map_or(f64::NAN, |(b, a)| b - a))
+}
+
+/// Each variant's wall and on-CPU seconds per round; the variants of a round ran back to back.
+struct Rounds {
+    wall: Vec<Vec<f64>>,
+    cpu: Vec<Vec<f64>>,
+}
+
+impl Rounds {
+    /// `rounds` rounds of every variant in turn (after one warm-up run of each).
+    fn run(rounds: usize, variants: &mut [&mut dyn FnMut()]) -> Rounds {
+        variants.iter_mut().for_each(|f| f());
+        let mut r = Rounds { wall: vec![Vec::new(); variants.len()], cpu: vec![Vec::new(); variants.len()] };
+        for _ in 0..rounds {
+            for (k, f) in variants.iter_mut().enumerate() {
+                let (w, c) = once(*f);
+                r.wall[k].push(w);
+                r.cpu[k].push(c);
+            }
+        }
+        r
+    }
+
+    /// Median wall, median on-CPU and fastest wall seconds of variant `k`.
+    fn stats(&self, k: usize) -> (f64, f64, f64) {
+        let best = self.wall[k].iter().copied().fold(f64::INFINITY, f64::min);
+        (median(self.wall[k].clone()), median(self.cpu[k].clone()), best)
+    }
+
+    /// The median over rounds of variant `a`'s wall time over variant `b`'s (how many times
+    /// faster `b` ran than `a` in the same round).
+    fn ratio(&self, a: usize, b: usize) -> f64 {
+        median(self.wall[a].iter().zip(&self.wall[b]).map(|(x, y)| x / y).collect())
+    }
 }
 
 fn main() {
@@ -145,25 +190,35 @@ fn main() {
     let (interp, interp_cpu) = time(&mut || {
         p.run(&inputs).unwrap();
     });
-    let (comp, comp_cpu) = time(&mut || {
-        compiled.predict_threads(&inputs, 1).unwrap();
-    });
-    let (comp2, _) = time(&mut || {
-        compiled.predict_threads(&inputs, 2).unwrap();
-    });
     let Value::Dense(want) = p.run(&inputs).unwrap() else { unreachable!("proba") };
     let max_diff = texts
         .iter()
         .enumerate()
         .map(|(i, d)| (fused.predict_one(Some(d), &mut scratch) - want[[i, 1]]).abs())
         .fold(0.0, f64::max);
-    let (hand_t, hand_cpu) = time(&mut || {
-        let mut acc = 0.0;
-        for d in &texts {
-            acc += fused.predict_one(Some(d), &mut scratch);
-        }
-        std::hint::black_box(acc);
-    });
+    // hand-fused, compiled on one thread and on two, interleaved round by round, so that the
+    // load of a shared machine hits all three alike and each round gives paired ratios
+    let rounds = std::env::var("JIT_TEXT_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(11);
+    let r = Rounds::run(
+        rounds,
+        &mut [
+            &mut || {
+                let mut acc = 0.0;
+                for d in &texts {
+                    acc += fused.predict_one(Some(d), &mut scratch);
+                }
+                std::hint::black_box(acc);
+            },
+            &mut || {
+                compiled.predict_threads(&inputs, 1).unwrap();
+            },
+            &mut || {
+                compiled.predict_threads(&inputs, 2).unwrap();
+            },
+        ],
+    );
+    let ((hand_t, hand_cpu, hand_best), (comp, comp_cpu, comp_best), (comp2, _, comp2_best)) =
+        (r.stats(0), r.stats(1), r.stats(2));
     let mut hand_lat = Vec::new();
     for (i, d) in texts.iter().enumerate().take(3000) {
         let t = Instant::now();
@@ -183,7 +238,9 @@ fn main() {
         }
     }
     lat.sort_by(|a, b| a.total_cmp(b));
-    println!("docs/s by wall time [and by this thread's on-CPU time]:");
+    println!(
+        "docs/s by wall time, median of {rounds} interleaved rounds [by this thread's on-CPU time]; best: the fastest round"
+    );
     println!(
         "{:<40} {:>10.0} docs/s [{:>8.0}]",
         "interpreter (eager ops, node by node)",
@@ -191,24 +248,35 @@ fn main() {
         n as f64 / interp_cpu
     );
     println!(
-        "{:<40} {:>10.0} docs/s [{:>8.0}] ({:.2}x interpreter [{:.2}x]); one doc p50 {:.1} us; max |p - interpreter| {max_diff:.1e}",
+        "{:<40} {:>10.0} docs/s [{:>8.0}] ({:.2}x interpreter [{:.2}x]); best {:.0}; one doc p50 {:.1} us; max |p - interpreter| {max_diff:.1e}",
         "hand-fused (LinearTextScorer)",
         n as f64 / hand_t,
         n as f64 / hand_cpu,
         interp / hand_t,
         interp_cpu / hand_cpu,
+        n as f64 / hand_best,
         hand_lat[hand_lat.len() / 2]
     );
     println!(
-        "{:<40} {:>10.0} docs/s [{:>8.0}] ({:.2}x interpreter, {:.2}x hand-fused [{:.2}x])",
+        "{:<40} {:>10.0} docs/s [{:>8.0}] ({:.2}x interpreter, {:.2}x hand-fused [{:.2}x], paired by round {:.2}x); best {:.0}",
         "compiled, 1 thread",
         n as f64 / comp,
         n as f64 / comp_cpu,
         interp / comp,
         hand_t / comp,
-        hand_cpu / comp_cpu
+        hand_cpu / comp_cpu,
+        r.ratio(0, 1),
+        n as f64 / comp_best
     );
-    println!("{:<40} {:>10.0} docs/s ({:.2}x one thread)", "compiled, 2 threads", n as f64 / comp2, comp / comp2);
+    println!(
+        "{:<40} {:>10.0} docs/s ({:.2}x one thread, paired by round {:.2}x); best {:.0} ({:.2}x the best one-thread round)",
+        "compiled, 2 threads",
+        n as f64 / comp2,
+        comp / comp2,
+        r.ratio(1, 2),
+        n as f64 / comp2_best,
+        comp_best / comp2_best
+    );
     println!(
         "compiled one document per call: p50 {:.1} us, p99 {:.1} us; compile {compile_ms:.1} ms\n{}",
         lat[lat.len() / 2],
