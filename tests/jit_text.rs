@@ -192,6 +192,20 @@ fn two_models_on_one_vectorizer_use_their_own_weights() {
     for n in [0, 1, 17, 64] {
         check_close(&p, &[Value::from(docs(n, 2))], &option_sets(), 1e-12);
     }
+    // the second model reuses the first one's scan of the same row: rows of one length with
+    // other bytes, the same text twice in a row, nulls and empty texts between, never mix up
+    let tricky = [
+        Some("north ridge fox"),
+        Some("north ridge fix"),
+        Some("north ridge fix"),
+        None,
+        Some("north ridge fix"),
+        Some(""),
+        Some(""),
+        Some("south ridge fox"),
+        Some("north ridge fox"),
+    ];
+    check_close(&p, &[Value::from(StringColumn::from_options(&tricky))], &option_sets(), 1e-12);
 }
 
 /// A character vocabulary with hundreds of two- and three-byte terms gets direct n-gram tables

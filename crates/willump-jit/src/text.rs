@@ -103,6 +103,8 @@ impl TextKernel {
             touched: Vec::new(),
             vals: Vec::new(),
             scanner: TermScanner::new(&self.params).map_err(|e| e.to_string())?,
+            last: Vec::new(),
+            scanned: false,
         })
     }
 
@@ -127,11 +129,12 @@ impl TextKernel {
     /// before)` for every occurrence of a vocabulary term.
     #[inline(always)]
     fn count(&self, text: &str, s: &mut TextScratch, mut hit: impl FnMut(u32, u32, u32)) {
-        let TextScratch { counts, scanner, .. } = s;
-        counts.next_document();
+        s.counts.next_document();
         // the scan fills a list of ids, then a tight loop with no call folds them in, so the
         // caller's accumulators stay in registers
-        let ids = scanner.columns(&self.table, text);
+        s.ids(&self.table, text);
+        let TextScratch { counts, scanner, .. } = s;
+        let ids = scanner.last_columns();
         for (j, &id) in ids.iter().enumerate() {
             // the ids are known ahead: start loading a later one's count now
             if let Some(&a) = ids.get(j + AHEAD) {
@@ -165,9 +168,10 @@ impl TextKernel {
                     if *at == addr {
                         // one output, finite idf, known weights: one record per occurrence, and
                         // the finiteness flag stays 0 (every idf is finite)
+                        s.ids(&self.table, text);
                         let TextScratch { scores, scanner, .. } = s;
                         let scores = scores[slot].get_or_insert_with(|| template.clone());
-                        acc[0] += scores.score(scanner.columns(&self.table, text));
+                        acc[0] += scores.score(scanner.last_columns());
                         return;
                     }
                 }
@@ -265,6 +269,27 @@ pub(crate) struct TextScratch {
     touched: Vec<u32>,
     vals: Vec<f64>,
     scanner: TermScanner,
+    /// The text whose ids the scanner holds (valid when `scanned`): a second model reading this
+    /// vectorizer in the same row (a cascade's small model and the full model's partial sum)
+    /// reuses them instead of scanning again. Keyed by the bytes, not the address, so a caller
+    /// that reuses a buffer for another text never gets stale ids.
+    last: Vec<u8>,
+    scanned: bool,
+}
+
+impl TextScratch {
+    /// The ids of `text`'s terms in `table`: the scanner's last result when it scanned the same
+    /// text, else a new scan.
+    #[inline]
+    fn ids(&mut self, table: &PackedVocabulary, text: &str) -> &[u32] {
+        if self.scanned && self.last.as_slice() == text.as_bytes() {
+            return self.scanner.last_columns();
+        }
+        self.last.clear();
+        self.last.extend_from_slice(text.as_bytes());
+        self.scanned = true;
+        self.scanner.columns(table, text)
+    }
 }
 
 /// The helper compiled loops call: adds one row's text contribution to a linear model's `k`

@@ -161,6 +161,12 @@ impl TermScanner {
         &self.hits
     }
 
+    /// The columns the last [`columns`](Self::columns) call returned (empty before any).
+    #[inline]
+    pub fn last_columns(&self) -> &[u32] {
+        &self.hits
+    }
+
     /// `char`: lowercase, collapse whitespace runs of two or more into one space, then every
     /// n-gram of bytes (code points, the text being ASCII).
     fn scan_char(&mut self, vocab: &PackedVocabulary, bytes: &[u8], hits: &mut Vec<u32>) {
