@@ -14,6 +14,7 @@ use ndarray::Array2;
 use willump::jit::JitExecutor;
 use willump::ops::{TfidfVectorizer, clip, hstack, lowercase};
 use willump::prelude::*;
+use willump::runtime::artifact::{load_cascade, save_cascade};
 use willump::runtime::models::{Gbdt, GbdtSpec, LogisticRegression, LogisticRegressionSpec};
 use willump::runtime::optimize::{
     CascadeConfig, CascadePipeline, CascadePlan, Executor, FixedCosts, Interpreter, ProgressBar, ServedForm,
@@ -221,6 +222,11 @@ fn text_pipeline_with_two_vectorizers() {
     for c in [at_threshold(&cascade, 0.9), at_threshold(&cascade, 1.0)] {
         check_served(&c, &JitExecutor::default(), &inputs, "text");
     }
+    // The artifact needs nothing new: the split states are derived from the loaded full model.
+    let back = load_cascade(&save_cascade(&cascade).unwrap(), Some(&p)).unwrap();
+    let (a, b) = (back.serve(&JitExecutor::default()).unwrap(), cascade.serve(&JitExecutor::default()).unwrap());
+    assert_eq!(a.form(), ServedForm::Remaining);
+    assert_eq!(flat(&a.run(&inputs).unwrap()), flat(&b.run(&inputs).unwrap()));
 }
 
 #[test]

@@ -17,7 +17,11 @@
 //!
 //! [`small_graph`] builds the small part alone (an ordinary pipeline ending in the small model's
 //! probabilities): an engine that cannot run the row-subset ops runs it and then the original
-//! pipeline on the unsure rows.
+//! pipeline on the unsure rows. When the full model is linear, [`split_graphs`] builds two
+//! parts that split the full model's sum along the groups instead: the selected groups into a
+//! linear state (the runtime puts the small model's and the full model's weights of those columns
+//! in it), and the remaining groups alone (the full model's other weights): the unsure rows then
+//! compute only the remaining groups.
 
 use std::collections::HashMap;
 
