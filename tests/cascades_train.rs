@@ -250,17 +250,20 @@ fn counters_are_thread_safe_and_the_report_round_trips() {
     assert!(r.groups.iter().all(|g| g.cost > 0.0 && g.cost.is_finite()));
     assert_eq!(r.groups.iter().map(|g| g.scaled_cost).sum::<u32>(), 1000);
     // Recompute on an engine: the expected costs come from the small parts timed beside the
-    // full pipeline, one measurement per candidate set.
+    // full pipeline, one measurement per candidate set; the full model is linear, so the unsure
+    // rows pay each set's remaining part, timed on a row subset.
     let sc = r.serving.as_ref().expect("serving costs measured on the engine");
     assert!(sc.source.contains("measured on interpreter"), "{}", sc.source);
     assert!(sc.full > 0.0 && sc.unsure > 0.0);
+    assert_eq!(sc.remaining.len(), sc.small.len());
     for c in &r.candidates {
         let small = sc.small_cost(&c.selected).expect("every candidate set is timed");
-        let expected = 1000.0 * (small + (1.0 - c.early_fraction) * sc.unsure) / sc.full;
+        let unsure = sc.remaining_cost(&c.selected).expect("every remaining part is timed");
+        let expected = 1000.0 * (small + (1.0 - c.early_fraction) * unsure) / sc.full;
         assert!((c.expected_cost - expected).abs() < 1e-9);
         assert!((c.predicted_speedup - 1000.0 / expected).abs() < 1e-9);
     }
-    assert!(r.to_string().contains("serving costs"), "{r}");
+    assert!(r.to_string().contains("serving costs") && r.to_string().contains("remaining part of"), "{r}");
     // The recorded costs reproduce the choice exactly, whatever the load when re-run.
     let again = train_cascades(&p, &train.inputs(), &train.y, &RecordedCosts::from_report(r), &cfg).unwrap();
     assert_eq!(again.report.serving, r.serving);

@@ -17,7 +17,11 @@
 //!
 //! [`small_graph`] builds the small part alone (an ordinary pipeline ending in the small model's
 //! probabilities): an engine that cannot run the row-subset ops runs it and then the original
-//! pipeline on the unsure rows.
+//! pipeline on the unsure rows. When the full model is linear, [`split_graphs`] builds two
+//! parts that split the full model's sum along the groups instead: the selected groups into a
+//! linear state (the runtime puts the small model's and the full model's weights of those columns
+//! in it), and the remaining groups alone (the full model's other weights): the unsure rows then
+//! compute only the remaining groups.
 
 use std::collections::HashMap;
 
@@ -344,4 +348,74 @@ pub fn cascade_graph(g: &Graph, groups: &FeatureGroups, spec: &CascadeSpec) -> R
         merged: Some(merged),
     };
     Ok((rw.dst, nodes))
+}
+
+/// The two parts of a cascade whose full model is linear, served without computing the selected
+/// groups twice (see [`split_graphs`]).
+#[derive(Debug, Clone)]
+pub struct SplitGraphs {
+    /// The small part: the selected groups into one linear state's raw scores (the graph's
+    /// output), which holds the small model's weights and the full model's weights of the
+    /// selected columns, so that both are scored in one pass over the selected features.
+    pub small: Graph,
+    /// The small input block in `small`.
+    pub small_input: NodeId,
+    /// The stacked state of `small` (after the original states).
+    pub small_state: StateId,
+    /// The remaining part: the remaining groups only, into the remaining linear state's raw
+    /// scores (the graph's output).
+    pub remaining: Graph,
+    /// The remaining linear state of `remaining` (after the original states).
+    pub remaining_state: StateId,
+}
+
+/// The model-input columns of the `selected` groups, in model-input order (the order of the small
+/// model's input, which [`small_graph`] rebuilds keeping the selected columns in place); `None`
+/// when a group's width is only known at run time.
+pub fn selected_columns(groups: &FeatureGroups, selected: &[usize]) -> Option<Vec<usize>> {
+    let mut cols = Vec::new();
+    for &i in selected {
+        for r in groups.groups.get(i)?.columns.as_ref()? {
+            cols.extend(r.clone());
+        }
+    }
+    cols.sort_unstable();
+    Some(cols)
+}
+
+/// The cascade split for a linear full model. `small`: the small input block as [`small_graph`]
+/// builds it (the selected groups' columns in model-input order) into `model[output=raw]` of
+/// state `spec.small_model`, a linear state whose outputs are the small model's scores and the
+/// full model's partial scores over those columns (intercept 0). `remaining`: the original
+/// pipeline with the model input rebuilt from the remaining groups only (the complement, by the
+/// same machinery) into `model[output=raw]` of state `remaining` (the full model's weights of
+/// those columns and its intercept). For every row, partial + remaining is the full model's
+/// decision, up to the order of the floating-point sum. Both graphs keep the original states
+/// (same ids) and add theirs last.
+pub fn split_graphs(
+    g: &Graph,
+    groups: &FeatureGroups,
+    spec: &CascadeSpec,
+    remaining: StateDecl,
+) -> Result<SplitGraphs, IrError> {
+    output_model(g, groups)?;
+    check_spec(groups, spec)?;
+    let roots_of = |keep: &dyn Fn(usize) -> bool| -> Vec<NodeId> {
+        (0..groups.groups.len()).filter(|&i| keep(i)).flat_map(|i| groups.groups[i].roots.iter().copied()).collect()
+    };
+    let part = |name: &str, decl: &StateDecl, kept: Vec<NodeId>| -> Result<(Graph, NodeId, StateId), IrError> {
+        let (mut rw, state) = Rewriter::new(g, format!("{}.{name}", g.name), decl);
+        let input = rw
+            .block(groups.model_input, &kept)?
+            .ok_or_else(|| IrError::Groups(format!("the {name} groups produce no model-input column")))?;
+        let scores =
+            rw.add(Op::Model { state, output: ModelOutput::Raw }, vec![input], Some(format!("decision.{name}")))?;
+        rw.dst.set_output(scores)?;
+        rw.dst.validate()?;
+        Ok((rw.dst, input, state))
+    };
+    let (small, small_input, small_state) =
+        part("small", &spec.small_model, roots_of(&|i| spec.selected.contains(&i)))?;
+    let (remaining, _, remaining_state) = part("remaining", &remaining, roots_of(&|i| !spec.selected.contains(&i)))?;
+    Ok(SplitGraphs { small, small_input, small_state, remaining, remaining_state })
 }

@@ -19,7 +19,7 @@ pub mod text;
 pub mod types;
 pub mod typing;
 
-pub use cascade::{CascadeNodes, CascadeSpec, cascade_graph, small_graph};
+pub use cascade::{CascadeNodes, CascadeSpec, SplitGraphs, cascade_graph, selected_columns, small_graph, split_graphs};
 pub use entity::{NodeId, StateId};
 pub use error::IrError;
 pub use graph::{Graph, Node};

@@ -135,13 +135,7 @@ pub trait Model: Send + Sync + std::fmt::Debug {
     /// index), the value for regression.
     fn predict(&self, x: MatrixRef<'_>) -> Result<Vec<f64>> {
         let scores = self.decision_function(x)?;
-        Ok(match self.task() {
-            Task::Regression => scores.column(0).to_vec(),
-            Task::Binary => scores.column(0).iter().map(|&s| if s > 0.0 { 1.0 } else { 0.0 }).collect(),
-            Task::MultiClass { .. } => {
-                scores.rows().into_iter().map(|r| argmax(r.as_slice().unwrap_or(&r.to_vec())) as f64).collect()
-            }
-        })
+        Ok(predictions_of_scores(self.task(), &scores))
     }
 
     /// The structure the compiler can fuse into native code.
@@ -154,6 +148,18 @@ pub trait Model: Send + Sync + std::fmt::Debug {
     /// The model as a serializable value (see [`save_model`]). Models that cannot be saved (a
     /// user's own model) return an error.
     fn to_saved(&self) -> Result<SavedModel>;
+}
+
+/// The default [`Model::predict`] from raw scores: the class of the largest score (binary: class 1
+/// when the log-odds are above 0; ties to the lowest index), the score itself for regression.
+pub fn predictions_of_scores(task: Task, scores: &Array2<f64>) -> Vec<f64> {
+    match task {
+        Task::Regression => scores.column(0).to_vec(),
+        Task::Binary => scores.column(0).iter().map(|&s| if s > 0.0 { 1.0 } else { 0.0 }).collect(),
+        Task::MultiClass { .. } => {
+            scores.rows().into_iter().map(|r| argmax(r.as_slice().unwrap_or(&r.to_vec())) as f64).collect()
+        }
+    }
 }
 
 /// `[1 - p, p]` per row from one column of log-odds.

@@ -1,7 +1,9 @@
 //! [`CascadePipeline`]: a pipeline rewritten into cascade form, bound to its small and full
 //! models. It runs on the interpreter as it is (the cascade graph is ordinary dataflow), or on
 //! any [`Executor`] through [`CascadePipeline::serve`]; both count how many rows the small model
-//! answered (atomic counters, shared by every clone and served copy).
+//! answered (atomic counters, shared by every clone and served copy). Served with a linear full
+//! model, the unsure rows compute only the remaining groups (module `linear_split`); with any
+//! other model they run the whole original pipeline.
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -13,8 +15,10 @@ use willump_ir::{
 };
 
 use super::executor::{Executor, Prepared};
+use super::linear_split;
 use super::rows;
 use super::score::{Score, Target};
+use super::serving::CandidateParts;
 use crate::error::{Error, Result};
 use crate::interp;
 use crate::models::Model;
@@ -167,7 +171,7 @@ pub(crate) fn with_full_model(p: &Pipeline, model: Arc<dyn Model>) -> Result<Pip
 
 /// The cascade spec of `small` reading the `selected` groups, and the states of a rewritten
 /// graph (the original ones, then the small model).
-fn small_spec(
+pub(crate) fn small_spec(
     original: &Pipeline,
     small: Arc<dyn Model>,
     selected: Vec<usize>,
@@ -191,6 +195,29 @@ pub(crate) fn small_part(
     let (spec, states) = small_spec(original, small, selected.to_vec(), 1.0);
     let (g, _) = small_graph(original.graph(), groups, &spec).map_err(|e| Error::Ir(e.to_string()))?;
     Pipeline::new(g, states)
+}
+
+/// A candidate set's parts as [`CascadePipeline::serve`] would serve them (the split form for a
+/// linear full model, else the small part beside the full pipeline): what the optimizer times.
+pub(crate) fn candidate_parts(
+    original: &Pipeline,
+    groups: &FeatureGroups,
+    selected: &[usize],
+    small: Arc<dyn Model>,
+) -> Result<CandidateParts> {
+    Ok(match linear_split::split_parts(original, groups, selected, small.clone())? {
+        Some(parts) => CandidateParts {
+            selected: selected.to_vec(),
+            small_outputs: vec![linear_split::output_of(&parts.small)?],
+            small: parts.small,
+            remaining: Some(parts.remaining),
+        },
+        None => {
+            let small = small_part(original, groups, selected, small)?;
+            let out = small.graph().output().ok_or_else(|| Error::Ir("no output".into()))?;
+            CandidateParts { selected: selected.to_vec(), small, small_outputs: vec![out], remaining: None }
+        }
+    })
 }
 
 impl CascadePipeline {
@@ -318,10 +345,46 @@ impl CascadePipeline {
         Ok(finish(&self.stats, n, &unsure, value))
     }
 
-    /// Prepares the cascade on `executor` (for a compiler: compiles the small part and the full
-    /// pipeline). The served cascade runs the small part on every row and the full pipeline on
-    /// the unsure rows only (see [`Strategy::Recompute`](super::Strategy::Recompute)).
+    /// Prepares the cascade on `executor` (for a compiler: compiles its parts). The served
+    /// cascade runs the small part on every row and a full part on the unsure rows only (see
+    /// [`Strategy::Recompute`](super::Strategy::Recompute)). When the full model is linear
+    /// (logistic or linear regression) the full part computes only the remaining groups: the
+    /// small part also scores the full model's weights of the selected groups, and the two
+    /// decisions are added (module `linear_split`; the answers equal the full pipeline's up to
+    /// floating-point rounding). Otherwise the full part is the whole original pipeline.
     pub fn serve(&self, executor: &dyn Executor) -> Result<ServedCascade> {
+        let groups = self.original.feature_groups()?;
+        let small_model = self.small_model()?.clone();
+        match linear_split::split_parts(&self.original, &groups, &self.plan.selected, small_model)? {
+            Some(parts) => Ok(ServedCascade {
+                engine: executor.name(),
+                small: executor.prepare(&parts.small, &[linear_split::output_of(&parts.small)?])?,
+                full: FullPart::Remaining {
+                    part: executor.prepare(&parts.remaining, &[linear_split::output_of(&parts.remaining)?])?,
+                    link: parts.link,
+                },
+                threshold: self.plan.threshold,
+                check: self.original.clone(),
+                stats: self.stats.clone(),
+            }),
+            None => self.serve_recompute(executor),
+        }
+    }
+
+    /// The split form's two pipelines when the full model is linear: the small part (its output:
+    /// the small model's scores and the full model's partial decision side by side) and the
+    /// remaining part (its output: the remaining decision); `None` for other models. For
+    /// inspection (what [`serve`](Self::serve) compiles).
+    pub fn split_pipelines(&self) -> Result<Option<(Pipeline, Pipeline)>> {
+        let groups = self.original.feature_groups()?;
+        let parts =
+            linear_split::split_parts(&self.original, &groups, &self.plan.selected, self.small_model()?.clone())?;
+        Ok(parts.map(|p| (p.small, p.remaining)))
+    }
+
+    /// Prepares the cascade on `executor` with the full part the whole original pipeline, whatever
+    /// the model (how [`serve`](Self::serve) serves non-linear models; for comparisons).
+    pub fn serve_recompute(&self, executor: &dyn Executor) -> Result<ServedCascade> {
         let mut small_out = vec![self.small_nodes.small_proba];
         if self.small_nodes.small_output != self.small_nodes.small_proba {
             small_out.push(self.small_nodes.small_output);
@@ -330,7 +393,7 @@ impl CascadePipeline {
         Ok(ServedCascade {
             engine: executor.name(),
             small: executor.prepare(&self.small, &small_out)?,
-            full: executor.prepare(&self.original, &[full_out])?,
+            full: FullPart::Recompute(executor.prepare(&self.original, &[full_out])?),
             threshold: self.plan.threshold,
             check: self.original.clone(),
             stats: self.stats.clone(),
@@ -338,12 +401,30 @@ impl CascadePipeline {
     }
 }
 
-/// A cascade prepared on an [`Executor`]: the small part on every row, the full pipeline on the
+/// What a served cascade runs on the unsure rows.
+enum FullPart {
+    /// The whole original pipeline.
+    Recompute(Arc<dyn Prepared>),
+    /// The remaining groups into the remaining decision of a linear full model, added to the
+    /// partial decision the small part returned beside the small model's scores.
+    Remaining { part: Arc<dyn Prepared>, link: linear_split::SplitLink },
+}
+
+/// How a [`ServedCascade`] computes its unsure rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ServedForm {
+    /// The whole original pipeline runs on the unsure rows.
+    Recompute,
+    /// Only the remaining groups run on the unsure rows (linear full model).
+    Remaining,
+}
+
+/// A cascade prepared on an [`Executor`]: the small part on every row, the full part on the
 /// unsure rows. Safe to call from many threads at once.
 pub struct ServedCascade {
     engine: String,
     small: Arc<dyn Prepared>,
-    full: Arc<dyn Prepared>,
+    full: FullPart,
     threshold: f64,
     check: Pipeline,
     stats: Arc<CascadeStats>,
@@ -355,6 +436,14 @@ impl ServedCascade {
         &self.engine
     }
 
+    /// How the unsure rows are computed.
+    pub fn form(&self) -> ServedForm {
+        match self.full {
+            FullPart::Recompute(_) => ServedForm::Recompute,
+            FullPart::Remaining { .. } => ServedForm::Remaining,
+        }
+    }
+
     /// The counts of rows answered by each path (shared with the [`CascadePipeline`]).
     pub fn stats(&self) -> &CascadeStats {
         &self.stats
@@ -363,18 +452,37 @@ impl ServedCascade {
     /// The cascade's answer for a batch, with which rows were answered early.
     pub fn predict(&self, inputs: &[Value]) -> Result<CascadePrediction> {
         let n = self.check.check_inputs(inputs)?;
-        let mut small = self.small.run(inputs, None)?;
-        let Some(Value::Dense(proba)) = small.first() else {
-            return Err(Error::op("cascade", "the small part did not return class probabilities"));
+        let small = self.small.run(inputs, None)?;
+        let value = match &self.full {
+            FullPart::Recompute(full) => {
+                let Some(Value::Dense(proba)) = small.first() else {
+                    return Err(Error::op("cascade", "the small part did not return class probabilities"));
+                };
+                let unsure = rows::unsure_rows(proba.view(), self.threshold);
+                let answer = small.last().expect("the small part returns its answer");
+                let value = if unsure.is_empty() {
+                    answer.clone()
+                } else {
+                    let full = full.run(inputs, Some(&unsure))?.remove(0);
+                    rows::merge_rows("merge_rows", answer, &full, &unsure)?
+                };
+                (value, unsure)
+            }
+            FullPart::Remaining { part, link } => {
+                let stacked = small.into_iter().next().ok_or_else(|| Error::op("cascade", "no small-part scores"))?;
+                let small = link.small_answers(stacked)?;
+                let unsure = rows::unsure_rows(small.proba.view(), self.threshold);
+                let value = if unsure.is_empty() {
+                    small.answer
+                } else {
+                    let remaining = part.run(inputs, Some(&unsure))?.remove(0);
+                    let full = link.full_answer(remaining, &small.partial, &unsure)?;
+                    rows::merge_rows("merge_rows", &small.answer, &full, &unsure)?
+                };
+                (value, unsure)
+            }
         };
-        let unsure = rows::unsure_rows(proba.view(), self.threshold);
-        let answer = small.pop().expect("the small part returns its answer");
-        let value = if unsure.is_empty() {
-            answer
-        } else {
-            let full = self.full.run(inputs, Some(&unsure))?.remove(0);
-            rows::merge_rows("merge_rows", &answer, &full, &unsure)?
-        };
+        let (value, unsure) = value;
         Ok(finish(&self.stats, n, &unsure, value))
     }
 

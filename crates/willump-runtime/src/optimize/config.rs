@@ -11,8 +11,12 @@ pub enum Strategy {
     /// The selected groups' blocks are computed once and reused for the unsure rows (the cascade
     /// graph as the interpreter runs it): an unsure row costs the total.
     Reuse,
-    /// The small part and the full pipeline run separately (an engine that fuses each pipeline
-    /// into one loop): an unsure row also recomputes the selected groups.
+    /// The small part and a full part run separately (an engine that fuses each pipeline into
+    /// one loop). With a linear full model (logistic or linear regression) the full part is the
+    /// remaining groups only: the small part also scores the full model's weights of the selected
+    /// groups and the two decisions are added, so an unsure row costs the small part plus the
+    /// remaining part. With any other full model the full part is the whole pipeline: an unsure
+    /// row also recomputes the selected groups.
     Recompute,
 }
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use willump_ir::FeatureGroups;
 
 use super::executor::Executor;
-use super::serving::{CLOCK, ServingCosts, measure_serving, time_run};
+use super::serving::{CLOCK, CandidateParts, ServingCosts, measure_serving, time_run};
 use crate::error::{Error, Result};
 use crate::pipeline::Pipeline;
 use crate::value::Value;
@@ -33,14 +33,14 @@ pub trait CostModel {
         None
     }
 
-    /// The serving costs of the candidate cascades: the full pipeline `full` and the small part
-    /// of each candidate set (`small`: the selected groups and the small-part pipeline), on the
-    /// calibration batch `sample`. `None` (the default): the expected cost of a candidate comes
+    /// The serving costs of the candidate cascades: the full pipeline `full` and the parts of
+    /// each candidate set as served (`small`: its small part, and with a linear full model its
+    /// remaining part), on the calibration batch `sample`. `None` (the default): the expected cost of a candidate comes
     /// from the scaled group costs instead.
     fn serving_costs(
         &self,
         _full: &Pipeline,
-        _small: &[(Vec<usize>, Pipeline)],
+        _small: &[CandidateParts],
         _sample: &[Value],
     ) -> Result<Option<ServingCosts>> {
         Ok(None)
@@ -120,7 +120,7 @@ impl CostModel for MeasuredCosts {
     fn serving_costs(
         &self,
         full: &Pipeline,
-        small: &[(Vec<usize>, Pipeline)],
+        small: &[CandidateParts],
         sample: &[Value],
     ) -> Result<Option<ServingCosts>> {
         let n = full.check_inputs(sample)?;
@@ -162,12 +162,12 @@ impl CostModel for RecordedCosts {
     fn serving_costs(
         &self,
         _full: &Pipeline,
-        small: &[(Vec<usize>, Pipeline)],
+        small: &[CandidateParts],
         _sample: &[Value],
     ) -> Result<Option<ServingCosts>> {
         let Some(serving) = &self.serving else { return Ok(None) };
         serving.check()?;
-        if let Some((missing, _)) = small.iter().find(|(s, _)| serving.small_cost(s).is_none()) {
+        if let Some(missing) = small.iter().map(|c| &c.selected).find(|s| serving.small_cost(s).is_none()) {
             return Err(Error::invalid(
                 "RecordedCosts",
                 "serving",

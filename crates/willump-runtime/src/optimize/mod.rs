@@ -23,10 +23,11 @@
 //!    [`CascadeConfig::margin`] standard errors (Willump: the point estimate alone; guarded: when
 //!    the lower end of a paired bootstrap interval does);
 //! 5. picks the accepted candidate of least expected cost (with [`Strategy::Recompute`] and a
-//!    cost model measured on an engine: each candidate set's small part is compiled and timed
-//!    beside the full pipeline on the calibration sample, [`ServingCosts`], so the choice and
-//!    its predicted speed-up are those of the engine as it serves; otherwise from the scaled
-//!    group costs); plain: refits both models on all
+//!    cost model measured on an engine: each candidate set's parts as served, the small part and,
+//!    for a linear full model, the remaining part, are compiled and timed beside the full
+//!    pipeline on the calibration sample, [`ServingCosts`], so the choice and its predicted
+//!    speed-up are those of the engine as it serves; otherwise from the scaled group costs);
+//!    plain: refits both models on all
 //!    rows; guarded: fits both on the fitting and validation rows and certifies that pair on the
 //!    held-out rows (declining, with the reason, when nothing passes); the served models are the
 //!    certified ones;
@@ -51,6 +52,7 @@ mod cost;
 mod executor;
 pub mod features;
 pub mod knapsack;
+mod linear_split;
 mod progress;
 mod report;
 pub mod rows;
@@ -60,12 +62,12 @@ pub mod split;
 mod train;
 
 pub use cascade::{
-    CascadeCounts, CascadePipeline, CascadePlan, CascadePrediction, CascadeStats, PlanGroup, ServedCascade,
+    CascadeCounts, CascadePipeline, CascadePlan, CascadePrediction, CascadeStats, PlanGroup, ServedCascade, ServedForm,
 };
 pub use config::{CascadeConfig, Guard, ProgressBar, Strategy, ValidationSplit};
 pub use cost::{CostModel, FixedCosts, GroupCosts, MeasuredCosts, RecordedCosts, scale_costs};
 pub use executor::{Executor, Interpreter, Prepared};
 pub use report::{Candidate, CascadeReport, Certification, Measured};
 pub use score::{Score, Target, predictions};
-pub use serving::{ServingCosts, SetCost, measure_serving};
+pub use serving::{CandidateParts, ServingCosts, SetCost, measure_serving};
 pub use train::{CascadeOutcome, train_cascades};

@@ -207,6 +207,15 @@ impl std::fmt::Display for CascadeReport {
                     set.per_row / sc.full * 100.0
                 );
             }
+            for set in &sc.remaining {
+                let _ = writeln!(
+                    s,
+                    "  remaining part of {:<20} {:.3} us/unsure row ({:.1}% of the full pipeline)",
+                    self.names(&set.selected),
+                    set.per_row * 1e6,
+                    set.per_row / sc.full * 100.0
+                );
+            }
         }
         let score = match self.score {
             Score::Accuracy => String::new(),

@@ -11,6 +11,7 @@
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
+use willump_ir::NodeId;
 
 use super::executor::Executor;
 use crate::error::{Error, Result};
@@ -27,6 +28,20 @@ pub struct SetCost {
     pub per_row: f64,
 }
 
+/// One candidate set's parts as a served cascade runs them: what [`measure_serving`] times.
+#[derive(Clone)]
+pub struct CandidateParts {
+    /// Indices of the selected groups.
+    pub selected: Vec<usize>,
+    /// The small part (run on every row).
+    pub small: Pipeline,
+    /// The small part's outputs as served (with a linear full model, the partial decision too).
+    pub small_outputs: Vec<NodeId>,
+    /// With a linear full model, the remaining groups into the remaining decision (its graph's
+    /// output), run on the unsure rows instead of the full pipeline; `None`: the full pipeline.
+    pub remaining: Option<Pipeline>,
+}
+
 /// Per-row costs of serving cascades, measured on the serving engine (or recorded from such a
 /// measurement).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,6 +53,11 @@ pub struct ServingCosts {
     pub unsure: f64,
     /// The small part of each candidate set.
     pub small: Vec<SetCost>,
+    /// Seconds per unsure row of each candidate set's remaining part (linear full models: the
+    /// remaining groups only, on every other row of the sample), when it has one. Absent from
+    /// costs recorded before the split form existed: those candidates are costed with `unsure`.
+    #[serde(default)]
+    pub remaining: Vec<SetCost>,
     /// How the costs were obtained (for the report).
     pub source: String,
 }
@@ -48,21 +68,29 @@ impl ServingCosts {
         self.small.iter().find(|s| s.selected == selected).map(|s| s.per_row)
     }
 
+    /// The remaining-part cost per unsure row of `selected`, when it was measured (or recorded).
+    pub fn remaining_cost(&self, selected: &[usize]) -> Option<f64> {
+        self.remaining.iter().find(|s| s.selected == selected).map(|s| s.per_row)
+    }
+
     /// The expected cost per row, in units where the full pipeline costs `total`, of a cascade on
     /// `selected` that answers a fraction `early` of rows with the small part alone: the small
-    /// part on every row, the full pipeline on the other rows (the served, recompute strategy).
+    /// part on every row, on the other rows its remaining part when one was measured (a linear
+    /// full model), else the full pipeline (the served, recompute strategy).
     /// The merge of the two answers is not counted (under 1% of the full pipeline on the
     /// workloads). An error when `selected` was not measured.
     pub fn expected_cost(&self, selected: &[usize], early: f64, total: f64) -> Result<f64> {
         let small = self.small_cost(selected).ok_or_else(|| {
             Error::invalid("serving costs", "small", format!("no cost recorded for the group set {selected:?}"))
         })?;
-        Ok(total * (small + (1.0 - early) * self.unsure) / self.full)
+        let unsure = self.remaining_cost(selected).unwrap_or(self.unsure);
+        Ok(total * (small + (1.0 - early) * unsure) / self.full)
     }
 
     /// Checks every cost is finite and positive.
     pub fn check(&self) -> Result<()> {
-        let all = [self.full, self.unsure].into_iter().chain(self.small.iter().map(|s| s.per_row));
+        let all =
+            [self.full, self.unsure].into_iter().chain(self.small.iter().chain(&self.remaining).map(|s| s.per_row));
         for v in all {
             if !(v.is_finite() && v > 0.0) {
                 return Err(Error::invalid("serving costs", "per_row", format!("{v} is not a finite cost > 0")));
@@ -72,13 +100,14 @@ impl ServingCosts {
     }
 }
 
-/// Times, on `executor`, the full pipeline on every row of `batch` and on every other row, and
-/// each small part on every row, in `repeats` interleaved rounds after one warm-up; the median
-/// of each part's times (CPU time, see [`time_run`]) is kept.
+/// Times, on `executor`, the full pipeline on every row of `batch` and on every other row, each
+/// small part on every row and each remaining part on every other row, in `repeats` interleaved
+/// rounds after one warm-up; the median of each part's times (CPU time, see [`time_run`]) is
+/// kept.
 pub fn measure_serving(
     executor: &dyn Executor,
     full: &Pipeline,
-    small: &[(Vec<usize>, Pipeline)],
+    parts: &[CandidateParts],
     batch: &[Value],
     repeats: usize,
 ) -> Result<ServingCosts> {
@@ -89,10 +118,15 @@ pub fn measure_serving(
     let output =
         |p: &Pipeline| p.graph().output().ok_or_else(|| Error::Ir(format!("`{}` has no output", p.graph().name)));
     let full_part = executor.prepare(full, &[output(full)?])?;
-    let small_parts = small.iter().map(|(_, p)| executor.prepare(p, &[output(p)?])).collect::<Result<Vec<_>>>()?;
+    let small_parts = parts.iter().map(|c| executor.prepare(&c.small, &c.small_outputs)).collect::<Result<Vec<_>>>()?;
+    let remaining_parts = parts
+        .iter()
+        .map(|c| c.remaining.as_ref().map(|r| executor.prepare(r, &[output(r)?])).transpose())
+        .collect::<Result<Vec<_>>>()?;
     let subset: Vec<usize> = (0..n).step_by(2).collect();
-    // times[0]: full, times[1]: full on the subset, times[2..]: the small parts
-    let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(repeats); 2 + small.len()];
+    // times[0]: full, times[1]: full on the subset, times[2 + 2i]: small part i on every row,
+    // times[3 + 2i]: remaining part i on the subset (empty without one)
+    let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(repeats); 2 + 2 * parts.len()];
     for round in 0..=repeats {
         let mut timed = |k: usize, f: &dyn Fn() -> Result<Vec<Value>>| -> Result<()> {
             let t = time_run(f)?;
@@ -103,26 +137,38 @@ pub fn measure_serving(
         };
         timed(0, &|| full_part.run(batch, None))?;
         timed(1, &|| full_part.run(batch, Some(&subset)))?;
-        for (i, part) in small_parts.iter().enumerate() {
-            timed(2 + i, &|| part.run(batch, None))?;
+        for (i, (small, remaining)) in small_parts.iter().zip(&remaining_parts).enumerate() {
+            timed(2 + 2 * i, &|| small.run(batch, None))?;
+            if let Some(r) = remaining {
+                timed(3 + 2 * i, &|| r.run(batch, Some(&subset)))?;
+            }
         }
     }
-    let median = |mut v: Vec<f64>| {
+    let median = |v: &mut Vec<f64>| {
         v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
+        v.get(v.len() / 2).copied()
     };
-    let mut medians = times.into_iter().map(median);
-    let full_cost = medians.next().unwrap_or(0.0) / n as f64;
-    let unsure = medians.next().unwrap_or(0.0) / subset.len() as f64;
-    let small =
-        small.iter().zip(medians).map(|((s, _), t)| SetCost { selected: s.clone(), per_row: t / n as f64 }).collect();
+    let mut medians: Vec<Option<f64>> = times.iter_mut().map(median).collect();
+    let full_cost = medians[0].unwrap_or(0.0) / n as f64;
+    let unsure = medians[1].unwrap_or(0.0) / subset.len() as f64;
+    let (mut small, mut remaining) = (Vec::new(), Vec::new());
+    for (i, c) in parts.iter().enumerate() {
+        let selected = c.selected.clone();
+        small
+            .push(SetCost { selected: selected.clone(), per_row: medians[2 + 2 * i].take().unwrap_or(0.0) / n as f64 });
+        if let Some(t) = medians[3 + 2 * i].take() {
+            remaining.push(SetCost { selected, per_row: t / subset.len() as f64 });
+        }
+    }
     let costs = ServingCosts {
         full: full_cost,
         unsure,
         small,
+        remaining,
         source: format!(
-            "measured on {}: each candidate's small part and the full pipeline (all rows; every other row), {n} \
-             rows, median of {repeats} interleaved rounds, {CLOCK}",
+            "measured on {}: each candidate's small part (all rows) and remaining part (linear full model; every \
+             other row) and the full pipeline (all rows; every other row), {n} rows, median of {repeats} interleaved \
+             rounds, {CLOCK}",
             executor.name()
         ),
     };
@@ -179,7 +225,8 @@ mod tests {
         ServingCosts {
             full: 4.0,
             unsure: 5.0,
-            small: vec![SetCost { selected: vec![0], per_row: 1.0 }],
+            small: vec![SetCost { selected: vec![0], per_row: 1.0 }, SetCost { selected: vec![1], per_row: 1.0 }],
+            remaining: vec![SetCost { selected: vec![1], per_row: 2.0 }],
             source: "given".into(),
         }
     }
@@ -190,8 +237,16 @@ mod tests {
         // 1 + 0.4 * 5 = 3 of a full pipeline costing 4: 750 of 1,000
         assert!((c.expected_cost(&[0], 0.6, 1000.0).unwrap() - 750.0).abs() < 1e-9);
         assert!((c.expected_cost(&[0], 1.0, 1000.0).unwrap() - 250.0).abs() < 1e-9);
-        let err = c.expected_cost(&[1], 0.5, 1000.0).unwrap_err().to_string();
-        assert!(err.contains("no cost recorded for the group set [1]"), "{err}");
+        let err = c.expected_cost(&[2], 0.5, 1000.0).unwrap_err().to_string();
+        assert!(err.contains("no cost recorded for the group set [2]"), "{err}");
+        // a set with a remaining part pays it on the unsure rows: 1 + 0.5 * 2 = 2 of 4
+        assert!((c.expected_cost(&[1], 0.5, 1000.0).unwrap() - 500.0).abs() < 1e-9);
+        // costs recorded before the remaining parts existed load, and cost the full pipeline
+        let json = serde_json::to_string(&c).unwrap().replace(r#","remaining":[{"selected":[1],"per_row":2.0}]"#, "");
+        assert!(!json.contains("remaining"), "{json}");
+        let old: ServingCosts = serde_json::from_str(&json).unwrap();
+        assert!(old.remaining.is_empty());
+        assert!((old.expected_cost(&[1], 0.5, 1000.0).unwrap() - 875.0).abs() < 1e-9);
         assert!(c.check().is_ok());
         let bad = ServingCosts { unsure: f64::NAN, ..costs() };
         assert!(bad.check().unwrap_err().to_string().contains("not a finite cost"));

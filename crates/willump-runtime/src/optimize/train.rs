@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use willump_ir::{FeatureGroups, ModelOutput, Op};
 
 use super::bootstrap::{Interval, gain_standard_error, paired_gain_interval};
-use super::cascade::{CascadePipeline, CascadePlan, PlanGroup, small_part, with_full_model};
+use super::cascade::{CascadePipeline, CascadePlan, PlanGroup, candidate_parts, with_full_model};
 use super::config::{CascadeConfig, Guard, Strategy, ValidationSplit};
 use super::cost::{CostModel, scale_costs};
 use super::executor::{Executor, Interpreter};
@@ -334,13 +334,14 @@ pub fn train_cascades(
         sets.push(SetFit { budget, set, small_val, model0 });
     }
 
-    // The serving costs of every set's small part beside the full pipeline (recompute strategy,
-    // a cost model with an engine), else the expected cost comes from the scaled group costs.
+    // The serving costs of every set's parts as served (small part; remaining part of a linear
+    // full model) beside the full pipeline (recompute strategy, a cost model with an engine),
+    // else the expected cost comes from the scaled group costs.
     let serving = match config.strategy {
         Strategy::Recompute if !sets.is_empty() => {
             let small = sets
                 .iter()
-                .map(|s| Ok((s.set.clone(), small_part(pipeline, &pb.groups, &s.set, s.model0.clone())?)))
+                .map(|s| candidate_parts(pipeline, &pb.groups, &s.set, s.model0.clone()))
                 .collect::<Result<Vec<_>>>()?;
             costs.serving_costs(pipeline, &small, &sample)?
         }

@@ -3,10 +3,12 @@
 //! inside them; the test rows are never seen), with the workload's main metric and the default
 //! target (0.001 absolute) and rule (cross-fitted validation with a noise-aware margin), group
 //! costs measured on the JIT (the engine that serves; the knapsack's weights), and the expected
-//! cost of the way it is served: compiled, the small part on every row, the full pipeline on the
-//! rows the small model is unsure of ([`Strategy::Recompute`]), with each candidate set's small
-//! part compiled and timed beside the full pipeline on the calibration rows (the report's
-//! `serving` costs), so candidates are chosen by what they cost on the JIT as served.
+//! cost of the way it is served: compiled, the small part on every row, on the rows the small
+//! model is unsure of the remaining groups when the full model is linear (text, product: the
+//! small part also scores the full model's weights of the selected groups) or else the whole
+//! pipeline (flights' GBDT) ([`Strategy::Recompute`]), with each candidate set's parts compiled
+//! and timed beside the full pipeline on the calibration rows (the report's `serving` costs), so
+//! candidates are chosen by what they cost on the JIT as served.
 //!
 //! Workloads whose rows are ordered in time (flights: training months 1-10, test months 11-12)
 //! choose their cascade on the latest training rows instead ([`ValidationSplit::TimeOrdered`]),
