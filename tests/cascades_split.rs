@@ -18,7 +18,7 @@ use willump::runtime::artifact::{load_cascade, save_cascade};
 use willump::runtime::models::{Gbdt, GbdtSpec, LogisticRegression, LogisticRegressionSpec};
 use willump::runtime::optimize::{
     CascadeConfig, CascadePipeline, CascadePlan, Executor, FixedCosts, Interpreter, ProgressBar, ServedForm,
-    train_cascades,
+    run_on_rows, train_cascades,
 };
 use willump_ir::params::text::{Analyzer, AnalyzerParams, CountVectorizerParams, NgramRange, TfidfVectorizerParams};
 
@@ -227,6 +227,16 @@ fn text_pipeline_with_two_vectorizers() {
     let (a, b) = (back.serve(&JitExecutor::default()).unwrap(), cascade.serve(&JitExecutor::default()).unwrap());
     assert_eq!(a.form(), ServedForm::Remaining);
     assert_eq!(flat(&a.run(&inputs).unwrap()), flat(&b.run(&inputs).unwrap()));
+    // a served cascade gathers the unsure rows' inputs and runs them as one batch: the same values
+    // as running the part over row indices; an index past the batch is an error naming the input
+    let rows = [0, 3, 4, 800];
+    for ex in [&JitExecutor::default() as &dyn Executor, &Interpreter] {
+        let part = ex.prepare(&p, &[p.graph().output().unwrap()]).unwrap();
+        let want = part.run(&inputs, Some(&rows)).unwrap();
+        assert_eq!(flat(&run_on_rows(part.as_ref(), &inputs, &rows).unwrap()[0]), flat(&want[0]));
+        let e = run_on_rows(part.as_ref(), &inputs, &[0, 9999]).unwrap_err().to_string();
+        assert!(e.contains("input 0") && e.contains("9999"), "{e}");
+    }
 }
 
 #[test]

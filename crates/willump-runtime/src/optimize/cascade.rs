@@ -14,7 +14,7 @@ use willump_ir::{
     CascadeNodes, CascadeSpec, FeatureGroups, Graph, ModelOutput, NodeId, Op, StateDecl, cascade_graph, small_graph,
 };
 
-use super::executor::{Executor, Prepared};
+use super::executor::{Executor, Prepared, run_on_rows};
 use super::linear_split;
 use super::rows;
 use super::score::{Score, Target};
@@ -463,7 +463,7 @@ impl ServedCascade {
                 let value = if unsure.is_empty() {
                     answer.clone()
                 } else {
-                    let full = full.run(inputs, Some(&unsure))?.remove(0);
+                    let full = run_on_rows(full.as_ref(), inputs, &unsure)?.remove(0);
                     rows::merge_rows("merge_rows", answer, &full, &unsure)?
                 };
                 (value, unsure)
@@ -475,7 +475,7 @@ impl ServedCascade {
                 let value = if unsure.is_empty() {
                     small.answer
                 } else {
-                    let remaining = part.run(inputs, Some(&unsure))?.remove(0);
+                    let remaining = run_on_rows(part.as_ref(), inputs, &unsure)?.remove(0);
                     let full = link.full_answer(remaining, &small.partial, &unsure)?;
                     rows::merge_rows("merge_rows", &small.answer, &full, &unsure)?
                 };

@@ -28,6 +28,19 @@ pub trait Prepared: Send + Sync {
     fn run(&self, inputs: &[Value], rows: Option<&[usize]>) -> Result<Vec<Value>>;
 }
 
+/// Runs `part` on the rows `rows` of `inputs` as a served cascade runs its unsure rows: the
+/// inputs are first gathered into a compact batch of those rows, which then runs whole. The same
+/// values as `part.run(inputs, Some(rows))`; faster on the JIT, where a loop over row indices
+/// reads each row's text from scattered places.
+pub fn run_on_rows(part: &dyn Prepared, inputs: &[Value], rows: &[usize]) -> Result<Vec<Value>> {
+    let taken = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, v)| super::rows::take_rows("unsure rows", &format!("input {i}"), v, rows))
+        .collect::<Result<Vec<_>>>()?;
+    part.run(&taken, None)
+}
+
 /// The reference interpreter as an [`Executor`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Interpreter;

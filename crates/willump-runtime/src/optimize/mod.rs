@@ -66,7 +66,7 @@ pub use cascade::{
 };
 pub use config::{CascadeConfig, Guard, ProgressBar, Strategy, ValidationSplit};
 pub use cost::{CostModel, FixedCosts, GroupCosts, MeasuredCosts, RecordedCosts, scale_costs};
-pub use executor::{Executor, Interpreter, Prepared};
+pub use executor::{Executor, Interpreter, Prepared, run_on_rows};
 pub use report::{Candidate, CascadeReport, Certification, Measured};
 pub use score::{Score, Target, predictions};
 pub use serving::{CandidateParts, ServingCosts, SetCost, measure_serving};

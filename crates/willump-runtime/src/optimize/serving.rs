@@ -13,7 +13,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use willump_ir::NodeId;
 
-use super::executor::Executor;
+use super::executor::{Executor, run_on_rows};
 use crate::error::{Error, Result};
 use crate::pipeline::Pipeline;
 use crate::value::Value;
@@ -136,11 +136,11 @@ pub fn measure_serving(
             Ok(())
         };
         timed(0, &|| full_part.run(batch, None))?;
-        timed(1, &|| full_part.run(batch, Some(&subset)))?;
+        timed(1, &|| run_on_rows(full_part.as_ref(), batch, &subset))?;
         for (i, (small, remaining)) in small_parts.iter().zip(&remaining_parts).enumerate() {
             timed(2 + 2 * i, &|| small.run(batch, None))?;
             if let Some(r) = remaining {
-                timed(3 + 2 * i, &|| r.run(batch, Some(&subset)))?;
+                timed(3 + 2 * i, &|| run_on_rows(r.as_ref(), batch, &subset))?;
             }
         }
     }
