@@ -7,9 +7,8 @@ use cascades_support::*;
 use willump::ops::{TfidfVectorizer, hstack, lowercase};
 use willump::prelude::*;
 use willump::runtime::artifact::{load_cascade, load_cascade_file, save_cascade, save_cascade_file};
-use willump::runtime::models::{LogisticRegression, LogisticRegressionSpec};
+use willump::runtime::models::LogisticRegression;
 use willump::runtime::optimize::{CascadeConfig, CascadePipeline, FixedCosts, ProgressBar, train_cascades};
-use willump_ir::params::text::{Analyzer, AnalyzerParams, CountVectorizerParams, NgramRange, TfidfVectorizerParams};
 
 fn config() -> CascadeConfig {
     CascadeConfig { seed: 5, progress: ProgressBar::Never, measure_rows: 0, ..CascadeConfig::default() }
@@ -120,23 +119,7 @@ fn text_round_trip_keeps_vectorizers() {
         y.push(0.0);
     }
     let docs = StringColumn::from(docs);
-    let word = TfidfVectorizer::fit(&TfidfVectorizerParams::default(), &docs).unwrap();
-    let cp = TfidfVectorizerParams {
-        count: CountVectorizerParams {
-            analysis: AnalyzerParams {
-                analyzer: Analyzer::Char,
-                ngram_range: NgramRange { min_n: 2, max_n: 4 },
-                lowercase: true,
-            },
-            max_features: Some(300),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    let chars = TfidfVectorizer::fit(&cp, &docs).unwrap();
-    let lower = lowercase(&docs).unwrap();
-    let x = hstack(&[&word.transform(&lower).unwrap(), &chars.transform(&lower).unwrap()]).unwrap();
-    let model = LogisticRegressionSpec::default().fit(x.view(), &y).unwrap();
+    let (word, chars, model) = fit_text_models(&docs, &y);
     let p = text_cascade_graph(&word, &chars, &model).unwrap();
     let inputs = [Value::from(docs.clone())];
     assert_eq!(dense(p.run(&inputs).unwrap()), text_cascade(&docs, &word, &chars, &model).unwrap());

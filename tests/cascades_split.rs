@@ -20,7 +20,6 @@ use willump::runtime::optimize::{
     CascadeConfig, CascadePipeline, CascadePlan, Executor, FixedCosts, Interpreter, ProgressBar, ServedForm,
     run_on_rows, train_cascades,
 };
-use willump_ir::params::text::{Analyzer, AnalyzerParams, CountVectorizerParams, NgramRange, TfidfVectorizerParams};
 
 /// Relative tolerance of the split sum against the full model's own sum.
 const TOL: f64 = 1e-12;
@@ -198,23 +197,7 @@ fn text_pipeline_with_two_vectorizers() {
     docs.push(String::new());
     y.push(0.0);
     let docs = StringColumn::from(docs);
-    let word = TfidfVectorizer::fit(&TfidfVectorizerParams::default(), &docs).unwrap();
-    let cp = TfidfVectorizerParams {
-        count: CountVectorizerParams {
-            analysis: AnalyzerParams {
-                analyzer: Analyzer::Char,
-                ngram_range: NgramRange { min_n: 2, max_n: 4 },
-                lowercase: true,
-            },
-            max_features: Some(300),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    let chars = TfidfVectorizer::fit(&cp, &docs).unwrap();
-    let lower = lowercase(&docs).unwrap();
-    let x = hstack(&[&word.transform(&lower).unwrap(), &chars.transform(&lower).unwrap()]).unwrap();
-    let model = LogisticRegressionSpec::default().fit(x.view(), &y).unwrap();
+    let (word, chars, model) = fit_text_models(&docs, &y);
     let p = two_vectorizers_graph(&word, &chars, &model).unwrap();
     let inputs = [Value::from(docs)];
     let out = train_cascades(&p, &inputs, &y, &FixedCosts(vec![1.0, 4.0]), &config()).unwrap();

@@ -8,10 +8,11 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ndarray::Array2;
-use willump::ops::{clip, hstack, to_dense};
+use willump::ops::{TfidfVectorizer, clip, hstack, lowercase, to_dense};
 use willump::prelude::*;
 use willump::runtime::models::{LogisticRegression, LogisticRegressionSpec};
 use willump::runtime::rng::Rng;
+use willump_ir::params::text::{Analyzer, AnalyzerParams, CountVectorizerParams, NgramRange, TfidfVectorizerParams};
 
 /// One batch: the three row inputs, labels, and which rows are the hard subset.
 pub struct Batch {
@@ -150,4 +151,28 @@ pub fn gaussian(n: usize, seed: u64) -> Batch {
         y.push(if av + bv + 0.7 * cv + 0.3 * rng.normal() > 0.0 { 1.0 } else { 0.0 });
     }
     Batch { a: a.into(), b: b.into(), c: c.into(), y, hard: vec![false; n] }
+}
+
+/// The two vectorizers of the text cascade tests (word TF-IDF, char 2-4-gram TF-IDF of at most
+/// 300 terms) fitted on `docs`, and a logistic regression on their stacked blocks of the
+/// lowercased `docs` against `y`.
+pub fn fit_text_models(docs: &StringColumn, y: &[f64]) -> (TfidfVectorizer, TfidfVectorizer, LogisticRegression) {
+    let word = TfidfVectorizer::fit(&TfidfVectorizerParams::default(), docs).unwrap();
+    let cp = TfidfVectorizerParams {
+        count: CountVectorizerParams {
+            analysis: AnalyzerParams {
+                analyzer: Analyzer::Char,
+                ngram_range: NgramRange { min_n: 2, max_n: 4 },
+                lowercase: true,
+            },
+            max_features: Some(300),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let chars = TfidfVectorizer::fit(&cp, docs).unwrap();
+    let lower = lowercase(docs).unwrap();
+    let x = hstack(&[&word.transform(&lower).unwrap(), &chars.transform(&lower).unwrap()]).unwrap();
+    let model = LogisticRegressionSpec::default().fit(x.view(), y).unwrap();
+    (word, chars, model)
 }
