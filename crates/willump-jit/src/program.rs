@@ -2,6 +2,7 @@
 //! how it runs on a batch: inputs checked, every pointer and length the generated code trusts
 //! derived from checked values, outputs built into fresh buffers.
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -435,24 +436,14 @@ impl Program {
             args.push(p);
         }
         let rows_ptr = rows.map_or(std::ptr::null(), |r| r.as_ptr());
-        let chunks = split(n, threads);
-        let results: Vec<(u32, [u64; 2])> = if chunks.len() <= 1 {
-            vec![self.call(f, &args, 0, n, rows_ptr, layout)?]
-        } else {
-            let args = &args;
-            let rows_addr = rows_ptr as usize;
-            std::thread::scope(|s| {
-                let hs: Vec<_> = chunks
-                    .iter()
-                    .map(|&(a, b)| s.spawn(move || self.call(f, args, a, b, rows_addr as *const u64, layout)))
-                    .collect();
-                hs.into_iter().map(|h| h.join().unwrap_or(Ok((u32::MAX, [0, 0])))).collect::<Result<Vec<_>>>()
-            })?
-        };
-        for (code, err) in results {
+        let workers = threads.max(1).min(n.div_ceil(MIN_CHUNK)).max(1);
+        if workers <= 1 {
+            let (code, err) = self.call(f, &args, 0, n, rows_ptr, layout)?;
             if code != 0 {
                 return Err(self.loop_error(stage, code, err));
             }
+        } else if let Some((_, code, err)) = self.call_shared(f, &args, n, workers, rows_ptr, layout)? {
+            return Err(self.loop_error(stage, code, err));
         }
         let mut produced = Vec::new();
         for (c, o) in outs {
@@ -496,14 +487,65 @@ impl Program {
     }
 }
 
-/// Splits `0..n` into up to `threads` contiguous chunks (at least 256 rows each).
-fn split(n: usize, threads: usize) -> Vec<(usize, usize)> {
-    let t = threads.max(1).min(n.div_ceil(256)).max(1);
-    let per = n.div_ceil(t);
-    (0..t).map(|i| (i * per, ((i + 1) * per).min(n))).filter(|(a, b)| a < b).collect()
+/// The fewest rows worth a thread of their own, and the smallest chunk a worker claims.
+const MIN_CHUNK: usize = 256;
+
+/// The rows a worker claims at a time out of `n` shared by `workers`: about eight chunks per
+/// worker, so a worker slowed by the host or by longer rows (texts are not spread evenly through a
+/// batch) leaves its share to the others instead of holding up the batch.
+fn chunk_rows(n: usize, workers: usize) -> usize {
+    n.div_ceil(workers * 8).max(MIN_CHUNK)
 }
 
 impl Program {
+    /// Runs rows `0..n` of a loop on `workers` threads (the calling one included), which claim
+    /// chunks of rows in order from a shared counter. Returns the failure of the chunk that starts
+    /// first, as `(start, code, err)`: every chunk before a failing one was claimed before it and
+    /// runs to its end, so this is the error a single thread would report, whatever the timing.
+    fn call_shared(
+        &self,
+        f: LoopFn,
+        args: &[u64],
+        n: usize,
+        workers: usize,
+        rows: *const u64,
+        layout: &LoopLayout,
+    ) -> Result<Option<(usize, u32, [u64; 2])>> {
+        let grain = chunk_rows(n, workers);
+        let next = AtomicUsize::new(0);
+        let failed = AtomicBool::new(false);
+        let rows_addr = rows as usize;
+        let work = || -> Result<Option<(usize, u32, [u64; 2])>> {
+            while !failed.load(Ordering::Relaxed) {
+                let a = next.fetch_add(grain, Ordering::Relaxed);
+                if a >= n {
+                    break;
+                }
+                let (code, err) = self.call(f, args, a, (a + grain).min(n), rows_addr as *const u64, layout)?;
+                if code != 0 {
+                    failed.store(true, Ordering::Relaxed);
+                    return Ok(Some((a, code, err)));
+                }
+            }
+            Ok(None)
+        };
+        let results: Vec<Result<Option<(usize, u32, [u64; 2])>>> = std::thread::scope(|s| {
+            let hs: Vec<_> = (1..workers).map(|_| s.spawn(work)).collect();
+            let mut out = vec![work()];
+            out.extend(hs.into_iter().map(|h| h.join().unwrap_or(Ok(Some((0, u32::MAX, [0, 0]))))));
+            out
+        });
+        let mut first: Option<(usize, u32, [u64; 2])> = None;
+        for r in results {
+            if let Some(fail) = r?
+                && first.is_none_or(|f| fail.0 < f.0)
+            {
+                first = Some(fail);
+            }
+        }
+        Ok(first)
+    }
+
     /// Calls a loop function with its own scratch (text kernels' thread scratch included).
     fn call(
         &self,
