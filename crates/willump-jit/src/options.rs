@@ -66,7 +66,9 @@ pub struct CompileOptions {
     /// Apply the fusion rules (off: one loop per node, for tests and reports).
     pub fuse: bool,
     /// Threads a batch is split across by [`crate::CompiledPipeline::predict`] (1: the calling
-    /// thread only).
+    /// thread only). The calling thread is one of them; they claim chunks of rows (about eight
+    /// per thread, at least 256 rows) from a shared counter, so a thread the host slows down, or
+    /// one that drew the longer texts, does not hold up the batch.
     pub threads: usize,
     /// Keep the Cranelift IR of every function for the report.
     pub keep_clif: bool,
