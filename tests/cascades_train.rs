@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 
 use cascades_support::*;
 use willump::prelude::*;
-use willump::runtime::models::LogisticRegressionSpec;
+use willump::runtime::models::{LogisticRegressionSpec, Model, ModelSpec};
 use willump::runtime::optimize::{
     CascadeConfig, FixedCosts, Interpreter, ProgressBar, Score, Target, predictions, train_cascades,
 };
@@ -101,7 +101,11 @@ fn cascade_equals_the_small_and_full_models_by_hand() {
     let Value::Dense(got) = cascade.run(&test.inputs()).unwrap() else { panic!() };
     assert_eq!(got, expected, "bit-identical to the two models run by hand");
     let Value::Dense(served) = cascade.serve(&Interpreter).unwrap().run(&test.inputs()).unwrap() else { panic!() };
-    assert_eq!(served, expected);
+    // Served, a linear full model is split: the small part scores one stacked linear state
+    // (another rounding of the same sums), so equal to 1e-12 relative, as in cascades_split.rs.
+    for (s, e) in served.iter().zip(expected.iter()) {
+        assert!((s - e).abs() <= 1e-12 * e.abs().max(1e-300), "served {s} vs {e}");
+    }
 }
 
 #[test]
@@ -163,6 +167,11 @@ fn invalid_requests_are_errors() {
     assert!(train_cascades(&p, &train.inputs(), &train.y, &costs, &cfg).is_err());
     let cfg = CascadeConfig { budgets: vec![1.5], ..config() };
     assert!(train_cascades(&p, &train.inputs(), &train.y, &costs, &cfg).is_err());
+    for grid in [vec![], vec![1.0, 0.0], vec![f64::NAN]] {
+        let cfg = CascadeConfig { small_regularization: grid.clone(), ..config() };
+        let e = train_cascades(&p, &train.inputs(), &train.y, &costs, &cfg).unwrap_err().to_string();
+        assert!(e.contains("small_regularization") && e.contains("factors > 0"), "{grid:?}: {e}");
+    }
     let e = train_cascades(&p, &train.inputs()[..2], &train.y, &costs, &config()).unwrap_err().to_string();
     assert!(e.contains("takes 3 row input"), "{e}");
     // AUC scoring works on the binary task; an impossible target declines with a reason.
@@ -428,4 +437,32 @@ fn a_cascade_measured_slower_than_min_speedup_is_declined() {
     let bad = CascadeConfig { min_speedup: Some(0.0), ..config() };
     let err = train_cascades(&p, &train.inputs(), &train.y, &costs, &bad).unwrap_err().to_string();
     assert!(err.contains("min_speedup"), "{err}");
+}
+
+#[test]
+fn small_model_regularization_is_chosen_by_out_of_fold_log_loss() {
+    let train = binary(1500, 3);
+    let model = fitted_model(&train);
+    let p = three_groups_graph(&model).unwrap();
+    let costs = FixedCosts(vec![1.0, 1.0, 2.5]);
+    let c_of = |m: &dyn Model| match m.spec() {
+        ModelSpec::LogisticRegression(s) => s.c,
+        other => panic!("expected a logistic regression, got {other:?}"),
+    };
+    // A factor of 1e-4 leaves the small model's weights near zero (every probability near the
+    // base rate: a far worse log loss), so it never wins, even listed first.
+    for (grid, want) in [(vec![1e-4, 1.0], 1.0), (vec![1e-4, 3.0], 3.0), (vec![1.0], 1.0)] {
+        let cfg = CascadeConfig { small_regularization: grid.clone(), ..config() };
+        let out = train_cascades(&p, &train.inputs(), &train.y, &costs, &cfg).unwrap();
+        let report = &out.report;
+        assert!(report.candidates.iter().all(|c| c.small_regularization == want), "{grid:?}\n{report}");
+        assert!(report.to_string().contains(&format!(" {want}x ")), "{report}");
+        let cascade = out.cascade.expect("a cascade");
+        let (small, full) = (cascade.small_model().unwrap(), cascade.full_model().unwrap());
+        assert_eq!(c_of(small.as_ref()), c_of(full.as_ref()) * want, "the served small model uses the chosen C");
+    }
+    // Alone, the useless factor is used (and the cascade then answers few rows early, if any).
+    let cfg = CascadeConfig { small_regularization: vec![1e-4], ..config() };
+    let out = train_cascades(&p, &train.inputs(), &train.y, &costs, &cfg).unwrap();
+    assert!(out.report.candidates.iter().all(|c| c.small_regularization == 1e-4), "{}", out.report);
 }

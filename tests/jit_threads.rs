@@ -21,7 +21,8 @@ fn pipeline() -> Pipeline {
     let mut rng = Rng::new(3);
     let x = Array2::from_shape_fn((400, D), |_| rng.normal());
     let y: Vec<f64> = x.rows().into_iter().map(|r| f64::from(r[0] + 0.5 * r[1] - r[3] > 0.0)).collect();
-    let model: Arc<dyn Model> = Arc::new(LogisticRegressionSpec::default().fit(MatrixRef::Dense(x.view()), &y).unwrap());
+    let model: Arc<dyn Model> =
+        Arc::new(LogisticRegressionSpec::default().fit(MatrixRef::Dense(x.view()), &y).unwrap());
     let mut g = Graph::new("linear");
     let xs: Vec<NodeId> = (0..D).map(|j| g.add_input(format!("x{j}"), Type::F64).unwrap()).collect();
     let dense = g.add(Op::ToDense, xs, Some("features".into())).unwrap();
@@ -37,7 +38,8 @@ fn rows(n: usize, seed: u64, nan_at: &[usize]) -> Vec<Value> {
     let mut rng = Rng::new(seed);
     (0..D)
         .map(|j| {
-            let v: Vec<f64> = (0..n).map(|i| if j == 2 && nan_at.contains(&i) { f64::NAN } else { rng.normal() }).collect();
+            let v: Vec<f64> =
+                (0..n).map(|i| if j == 2 && nan_at.contains(&i) { f64::NAN } else { rng.normal() }).collect();
             Value::from(F64Column::new(v))
         })
         .collect()

@@ -2,9 +2,9 @@
 //! how it runs on a batch: inputs checked, every pointer and length the generated code trusts
 //! derived from checked values, outputs built into fresh buffers.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use ndarray::Array2;
 use willump_ir::loops::{CollId, LoopProgram, Origin, Stage};

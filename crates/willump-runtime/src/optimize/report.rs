@@ -11,6 +11,11 @@ use super::score::{Score, Target};
 use super::serving::ServingCosts;
 use crate::error::{Error, Result};
 
+/// The factor reports written before the small model's regularization was searched used.
+fn unit_factor() -> f64 {
+    1.0
+}
+
 /// One candidate tried: a set of groups (from one cost budget) with one threshold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Candidate {
@@ -20,6 +25,10 @@ pub struct Candidate {
     pub selected: Vec<usize>,
     /// The set's scaled cost (of 1,000).
     pub set_cost: u32,
+    /// The factor of the full model's regularization its small model was fit with (see
+    /// [`CascadeConfig::small_regularization`](super::CascadeConfig::small_regularization)).
+    #[serde(default = "unit_factor")]
+    pub small_regularization: f64,
     /// The confidence threshold.
     pub threshold: f64,
     /// The cascade's validation score (the chosen score function).
@@ -230,10 +239,11 @@ impl std::fmt::Display for CascadeReport {
         );
         let _ = writeln!(
             s,
-            "\n{:>6} {:<28} {:>5} {:>6} {:>9} {:>9} {:>7} {:>7} {:>8} {:>8} {:>9}",
+            "\n{:>6} {:<28} {:>5} {:>5} {:>6} {:>9} {:>9} {:>7} {:>7} {:>8} {:>8} {:>9}",
             "budget",
             "groups",
             "cost",
+            "reg",
             "thresh",
             "score",
             "accuracy",
@@ -253,10 +263,11 @@ impl std::fmt::Display for CascadeReport {
             };
             let _ = writeln!(
                 s,
-                "{:>6.2} {:<28} {:>5} {:>6.3} {:>9.5} {:>9.5} {:>7} {:>7.3} {:>8.1} {:>7.2}x {:>9}",
+                "{:>6.2} {:<28} {:>5} {:>5} {:>6.3} {:>9.5} {:>9.5} {:>7} {:>7.3} {:>8.1} {:>7.2}x {:>9}",
                 c.budget,
                 self.names(&c.selected),
                 c.set_cost,
+                format!("{}x", c.small_regularization),
                 c.threshold,
                 c.score,
                 c.accuracy,

@@ -21,7 +21,7 @@ use super::report::{Candidate, CascadeReport, Certification, Measured};
 use super::rows::{confidence, is_sure};
 use super::score::Score;
 use crate::error::{Error, Result};
-use crate::models::{Model, ModelSpec, Task};
+use crate::models::{LogisticRegressionSpec, Model, ModelSpec, Penalty, Task};
 use crate::pipeline::Pipeline;
 use crate::rng::Rng;
 use crate::state::BoundState;
@@ -41,6 +41,8 @@ pub struct CascadeOutcome {
 struct SetFit {
     budget: f64,
     set: Vec<usize>,
+    /// The factor of the full model's regularization the small model was fit with.
+    factor: f64,
     small_val: Array2<f64>,
     model0: Arc<dyn Model>,
 }
@@ -320,18 +322,28 @@ pub fn train_cascades(
             continue;
         }
         let cols = columns_of(&set.iter().flat_map(|&i| plan_groups[i].columns.clone()).collect::<Vec<_>>());
-        let first: Mutex<Option<Arc<dyn Model>>> = Mutex::new(None);
-        let small_val = split.out_of_fold(|fit, k| {
-            let small: Arc<dyn Model> =
-                Arc::from(pb.spec.fit(select_columns(rows_of(&x, fit)?.view(), &cols)?.view(), &gather(labels, fit))?);
-            let p = small.predict_proba(select_columns(fulls[k].1.view(), &cols)?.view())?;
-            if k == 0 {
-                *first.lock().map_err(|_| Error::op("cascades", "a fit panicked"))? = Some(small);
+        // The small model at each regularization factor; the least out-of-fold log loss wins.
+        let mut best: Option<(f64, f64, Array2<f64>, Arc<dyn Model>)> = None;
+        for factor in regularization_factors(&pb.spec, &config.small_regularization) {
+            let spec = small_spec(&pb.spec, factor);
+            let first: Mutex<Option<Arc<dyn Model>>> = Mutex::new(None);
+            let small_val = split.out_of_fold(|fit, k| {
+                let small: Arc<dyn Model> =
+                    Arc::from(spec.fit(select_columns(rows_of(&x, fit)?.view(), &cols)?.view(), &gather(labels, fit))?);
+                let p = small.predict_proba(select_columns(fulls[k].1.view(), &cols)?.view())?;
+                if k == 0 {
+                    *first.lock().map_err(|_| Error::op("cascades", "a fit panicked"))? = Some(small);
+                }
+                Ok(p)
+            })?;
+            let model0 = first.into_inner().ok().flatten().ok_or_else(|| Error::op("cascades", "no small model"))?;
+            let loss = Score::LogLoss.eval(&y_val, small_val.view())?;
+            if best.as_ref().is_none_or(|b| loss < b.0) {
+                best = Some((loss, factor, small_val, model0));
             }
-            Ok(p)
-        })?;
-        let model0 = first.into_inner().ok().flatten().ok_or_else(|| Error::op("cascades", "no small model"))?;
-        sets.push(SetFit { budget, set, small_val, model0 });
+        }
+        let (_, factor, small_val, model0) = best.ok_or_else(|| Error::op("cascades", "no small model"))?;
+        sets.push(SetFit { budget, set, factor, small_val, model0 });
     }
 
     // The serving costs of every set's parts as served (small part; remaining part of a linear
@@ -350,7 +362,7 @@ pub fn train_cascades(
 
     // Thresholds of each set against the target.
     let mut candidates: Vec<Candidate> = Vec::new();
-    for SetFit { budget, set, small_val, .. } in &sets {
+    for SetFit { budget, set, factor, small_val, .. } in &sets {
         let budget = *budget;
         let conf = row_confidences(small_val);
         let set_cost: u32 = set.iter().map(|&i| scaled[i]).sum();
@@ -398,6 +410,7 @@ pub fn train_cascades(
                 budget,
                 selected: set.clone(),
                 set_cost,
+                small_regularization: *factor,
                 threshold: t,
                 score,
                 accuracy,
@@ -469,7 +482,7 @@ pub fn train_cascades(
                 let all: Vec<usize> = (0..n).collect();
                 let best = order[0];
                 let full_final: Arc<dyn Model> = Arc::from(pb.spec.fit(x.view(), labels)?);
-                let small_final = fit_small(&pb.spec, &x, labels, &all, &plan_groups, &candidates[best].selected)?;
+                let small_final = fit_small(&pb.spec, &x, labels, &all, &plan_groups, &candidates[best])?;
                 Some((best, full_final, small_final))
             }
             Some(guard) => certify(
@@ -614,18 +627,39 @@ fn importances(
         .collect()
 }
 
-/// Fits the small model on the columns of the `selected` groups, on `rows` of `x`.
+/// Fits `candidate`'s small model (its groups' columns, its regularization factor) on `rows` of
+/// `x`.
 fn fit_small(
     spec: &ModelSpec,
     x: &Matrix,
     labels: &[f64],
     rows: &[usize],
     groups: &[PlanGroup],
-    selected: &[usize],
+    candidate: &Candidate,
 ) -> Result<Arc<dyn Model>> {
-    let cols = columns_of(&selected.iter().flat_map(|&i| groups[i].columns.clone()).collect::<Vec<_>>());
+    let cols = columns_of(&candidate.selected.iter().flat_map(|&i| groups[i].columns.clone()).collect::<Vec<_>>());
     let xs = select_columns(rows_of(x, rows)?.view(), &cols)?;
+    let spec = small_spec(spec, candidate.small_regularization);
     Ok(Arc::from(spec.fit(xs.view(), &gather(labels, rows))?))
+}
+
+/// The regularization factors worth trying for the small model of a full model fit with `spec`:
+/// `factors` for a penalized logistic regression, `[1]` for a model without such a parameter.
+fn regularization_factors(spec: &ModelSpec, factors: &[f64]) -> Vec<f64> {
+    match spec {
+        ModelSpec::LogisticRegression(s) if s.penalty != Penalty::None => factors.to_vec(),
+        _ => vec![1.0],
+    }
+}
+
+/// `spec` with its regularization scaled by `factor` (a logistic regression's `C` times it).
+fn small_spec(spec: &ModelSpec, factor: f64) -> ModelSpec {
+    match spec {
+        ModelSpec::LogisticRegression(s) if factor != 1.0 => {
+            ModelSpec::LogisticRegression(LogisticRegressionSpec { c: s.c * factor, ..s.clone() })
+        }
+        _ => spec.clone(),
+    }
 }
 
 /// Guarded mode: fits the small model on the training rows other than the held-out ones (the held-out rows take
@@ -664,7 +698,7 @@ fn certify(
     let mut last: Option<Interval> = None;
     for (attempt, &c) in order.iter().take(guard.max_certified).enumerate() {
         let cand = &candidates[c];
-        let small = fit_small(&pb.spec, x, labels, train, groups, &cand.selected)?;
+        let small = fit_small(&pb.spec, x, labels, train, groups, cand)?;
         let cols = columns_of(&cand.selected.iter().flat_map(|&i| groups[i].columns.clone()).collect::<Vec<_>>());
         let small_hold = small.predict_proba(select_columns(x_hold.view(), &cols)?.view())?;
         let (mixed, _) = mix(&small_hold, &full_hold, &row_confidences(&small_hold), cand.threshold);
