@@ -6,13 +6,15 @@
 //! ```text
 //! cargo bench --bench cascades -- --data ../shared/data [--workloads text,product] [--seeds 20]
 //!     [--first 0] [--modes willump,plain,guarded] [--guard-all-rows] [--thresholds 0.6,0.65,...]
+//!     [--small-regularization 1,0.3,3,10]
 //! ```
 //!
 //! With `CASCADES_REPORT` set in the environment it also prints each trained cascade's report (every
 //! candidate set, threshold, validation score and expected cost).
 //!
-//! Modes: `willump` is Willump's rule (one validation split, point estimate); `plain` the
-//! default rule (cross-fitted validation, noise-aware margin); `guarded` the guarded mode
+//! Modes: `willump` is Willump's rule (one validation split, point estimate, the small model
+//! fit as the full one); `plain` the default rule (cross-fitted validation, noise-aware margin,
+//! the small model's regularization searched; `--small-regularization 1` turns the search off); `guarded` the guarded mode
 //! (certified on held-out rows). All use the harness's configuration
 //! (`willump_workloads::harness::cascades::config`: the workload's metric, target 0.001
 //! absolute, costs measured on the JIT, the recompute strategy the served cascade runs).
@@ -45,6 +47,8 @@ struct Args {
     guard_all_rows: bool,
     /// A threshold grid replacing the default one (`--thresholds 0.6,0.65,...`).
     thresholds: Option<Vec<f64>>,
+    /// The small model's regularization factors (`--small-regularization 1,3`).
+    small_regularization: Option<Vec<f64>>,
 }
 
 fn args() -> Args {
@@ -56,6 +60,7 @@ fn args() -> Args {
         modes: vec!["willump".into(), "plain".into(), "guarded".into()],
         guard_all_rows: false,
         thresholds: None,
+        small_regularization: None,
     };
     let v: Vec<String> = std::env::args().skip(1).collect();
     let list = |s: &str| s.split(',').map(String::from).collect::<Vec<_>>();
@@ -71,6 +76,10 @@ fn args() -> Args {
             "--thresholds" => {
                 a.thresholds =
                     Some(list(&next(i)).iter().map(|t| t.parse().expect("--thresholds 0.6,0.7,...")).collect())
+            }
+            "--small-regularization" => {
+                a.small_regularization =
+                    Some(list(&next(i)).iter().map(|t| t.parse().expect("--small-regularization 1,3,...")).collect())
             }
             "--guard-all-rows" => {
                 a.guard_all_rows = true;
@@ -91,8 +100,12 @@ fn mode_config(workload: &dyn Workload, mode: &str, seed: u64, a: &Args) -> Casc
         Some(t) => CascadeConfig { thresholds: Some(t.clone()), ..base },
         None => base,
     };
+    let base = match &a.small_regularization {
+        Some(f) => CascadeConfig { small_regularization: f.clone(), ..base },
+        None => base,
+    };
     match mode {
-        "willump" => CascadeConfig { validation_folds: 1, margin: 0.0, ..base },
+        "willump" => CascadeConfig { validation_folds: 1, margin: 0.0, small_regularization: vec![1.0], ..base },
         "plain" => base,
         "guarded" => {
             CascadeConfig { guard: Some(Guard { full_model_on_all_rows: all_rows, ..Guard::default() }), ..base }
