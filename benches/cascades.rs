@@ -105,7 +105,13 @@ fn mode_config(workload: &dyn Workload, mode: &str, seed: u64, a: &Args) -> Casc
         None => base,
     };
     match mode {
-        "willump" => CascadeConfig { validation_folds: 1, margin: 0.0, small_regularization: vec![1.0], ..base },
+        "willump" => CascadeConfig {
+            validation_folds: 1,
+            margin: 0.0,
+            small_regularization: vec![1.0],
+            refit_same_penalty: false,
+            ..base
+        },
         "plain" => base,
         "guarded" => {
             CascadeConfig { guard: Some(Guard { full_model_on_all_rows: all_rows, ..Guard::default() }), ..base }

@@ -119,6 +119,13 @@ pub struct CascadeConfig {
     /// `[1]` is Willump's rule.
     #[serde(default = "default_small_regularization")]
     pub small_regularization: Vec<f64>,
+    /// Refit the final small model with the penalty per row of the models validated on the
+    /// folds (a logistic regression's `C` times the rows a fold fits on over the rows of the
+    /// refit), so that it is as confident as the models the threshold was chosen with (default
+    /// on; Willump's rule: off, the same `C` on more rows, which answers more rows early than
+    /// validated).
+    #[serde(default)]
+    pub refit_same_penalty: bool,
     /// Confidence thresholds to try (`None`: 0.6 to 1.0 for binary, lower for multi-class).
     pub thresholds: Option<Vec<f64>>,
     /// Permutation repeats per group for importance (3).
@@ -159,6 +166,7 @@ impl Default for CascadeConfig {
             margin: 1.0,
             budgets: vec![0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
             small_regularization: default_small_regularization(),
+            refit_same_penalty: true,
             thresholds: None,
             importance_repeats: 3,
             guard: None,
@@ -180,7 +188,13 @@ impl CascadeConfig {
     /// Willump's rule exactly: one stratified validation split, a candidate accepted on its
     /// point estimate (no margin), the small model fit as the full one.
     pub fn willump() -> Self {
-        CascadeConfig { validation_folds: 1, margin: 0.0, small_regularization: vec![1.0], ..Default::default() }
+        CascadeConfig {
+            validation_folds: 1,
+            margin: 0.0,
+            small_regularization: vec![1.0],
+            refit_same_penalty: false,
+            ..Default::default()
+        }
     }
 
     /// The thresholds for `n_classes` classes: the configured ones, or the default grid.
