@@ -515,19 +515,24 @@ impl Program {
         let next = AtomicUsize::new(0);
         let failed = AtomicBool::new(false);
         let rows_addr = rows as usize;
+        // Each worker keeps its text scratch for all its chunks: handing scratches back to the
+        // pool between chunks would move a thread's counts and one-pass scores (megabytes on
+        // large vocabularies) from one core's cache to the other's.
         let work = || -> Result<Option<(usize, u32, [u64; 2])>> {
-            while !failed.load(Ordering::Relaxed) {
-                let a = next.fetch_add(grain, Ordering::Relaxed);
-                if a >= n {
-                    break;
+            self.with_scratch(layout, |chunk| {
+                while !failed.load(Ordering::Relaxed) {
+                    let a = next.fetch_add(grain, Ordering::Relaxed);
+                    if a >= n {
+                        break;
+                    }
+                    let (code, err) = chunk(f, args, a, (a + grain).min(n), rows_addr as *const u64);
+                    if code != 0 {
+                        failed.store(true, Ordering::Relaxed);
+                        return Some((a, code, err));
+                    }
                 }
-                let (code, err) = self.call(f, args, a, (a + grain).min(n), rows_addr as *const u64, layout)?;
-                if code != 0 {
-                    failed.store(true, Ordering::Relaxed);
-                    return Ok(Some((a, code, err)));
-                }
-            }
-            Ok(None)
+                None
+            })
         };
         let results: Vec<Result<Option<(usize, u32, [u64; 2])>>> = std::thread::scope(|s| {
             let hs: Vec<_> = (1..workers).map(|_| s.spawn(work)).collect();
@@ -556,24 +561,42 @@ impl Program {
         rows: *const u64,
         layout: &LoopLayout,
     ) -> Result<(u32, [u64; 2])> {
+        self.with_scratch(layout, |chunk| chunk(f, args, start, end, rows))
+    }
+
+    /// Runs `body` with one thread's scratch for `layout` (the text kernels' scratch taken from
+    /// their pools and given back after), handing it a function that calls a loop function on
+    /// rows `start..end` with that scratch (zeroed before each call, as a fresh one would be).
+    fn with_scratch<R>(
+        &self,
+        layout: &LoopLayout,
+        body: impl FnOnce(&mut dyn FnMut(LoopFn, &[u64], usize, usize, *const u64) -> (u32, [u64; 2])) -> R,
+    ) -> Result<R> {
         let mut s = vec![0u128; layout.scratch.div_ceil(16).max(1)];
         let mut texts: Vec<TextScratch> = layout
             .text
             .iter()
             .map(|&(_, k)| self.kernels[k].take_scratch().map_err(|e| Error::op("compiled loop", e)))
             .collect::<Result<_>>()?;
-        write_text_slots(&mut s, layout, &mut texts);
-        let mut err = [0u64; 2];
-        // SAFETY: `args` was built from checked values by `run_native` (every column has the rows
-        // the loop indexes, every output buffer has `n` rows, `rows` indices are in range),
-        // `start..end` lies in `0..n`, the scratch has the size the layout asks for with this
-        // thread's text scratch pointers in it, and concurrent calls write disjoint output rows.
-        let code =
-            unsafe { f(args.as_ptr(), start as u64, end as u64, rows, s.as_mut_ptr() as *mut u8, err.as_mut_ptr()) };
+        let mut chunk = |f: LoopFn, args: &[u64], start: usize, end: usize, rows: *const u64| {
+            s.fill(0);
+            write_text_slots(&mut s, layout, &mut texts);
+            let mut err = [0u64; 2];
+            // SAFETY: `args` was built from checked values by `run_native` (every column has the
+            // rows the loop indexes, every output buffer has `n` rows, `rows` indices are in
+            // range), `start..end` lies in `0..n`, the scratch has the size the layout asks for
+            // with this thread's text scratch pointers in it, and concurrent calls write disjoint
+            // output rows.
+            let code = unsafe {
+                f(args.as_ptr(), start as u64, end as u64, rows, s.as_mut_ptr() as *mut u8, err.as_mut_ptr())
+            };
+            (code, err)
+        };
+        let out = body(&mut chunk);
         for (t, &(_, k)) in texts.into_iter().zip(&layout.text) {
             self.kernels[k].give_back(t);
         }
-        Ok((code, err))
+        Ok(out)
     }
 }
 
