@@ -487,6 +487,9 @@ impl Program {
     }
 }
 
+/// A chunk's failure: the chunk's first row, the loop's error code and its error words.
+type ChunkFailure = (usize, u32, [u64; 2]);
+
 /// The fewest rows worth a thread of their own, and the smallest chunk a worker claims.
 const MIN_CHUNK: usize = 256;
 
@@ -510,7 +513,7 @@ impl Program {
         workers: usize,
         rows: *const u64,
         layout: &LoopLayout,
-    ) -> Result<Option<(usize, u32, [u64; 2])>> {
+    ) -> Result<Option<ChunkFailure>> {
         let grain = chunk_rows(n, workers);
         let next = AtomicUsize::new(0);
         let failed = AtomicBool::new(false);
@@ -518,7 +521,7 @@ impl Program {
         // Each worker keeps its text scratch for all its chunks: handing scratches back to the
         // pool between chunks would move a thread's counts and one-pass scores (megabytes on
         // large vocabularies) from one core's cache to the other's.
-        let work = || -> Result<Option<(usize, u32, [u64; 2])>> {
+        let work = || -> Result<Option<ChunkFailure>> {
             self.with_scratch(layout, |chunk| {
                 while !failed.load(Ordering::Relaxed) {
                     let a = next.fetch_add(grain, Ordering::Relaxed);
@@ -534,13 +537,13 @@ impl Program {
                 None
             })
         };
-        let results: Vec<Result<Option<(usize, u32, [u64; 2])>>> = std::thread::scope(|s| {
+        let results: Vec<Result<Option<ChunkFailure>>> = std::thread::scope(|s| {
             let hs: Vec<_> = (1..workers).map(|_| s.spawn(work)).collect();
             let mut out = vec![work()];
             out.extend(hs.into_iter().map(|h| h.join().unwrap_or(Ok(Some((0, u32::MAX, [0, 0]))))));
             out
         });
-        let mut first: Option<(usize, u32, [u64; 2])> = None;
+        let mut first: Option<ChunkFailure> = None;
         for r in results {
             if let Some(fail) = r?
                 && first.is_none_or(|f| fail.0 < f.0)

@@ -337,7 +337,7 @@ pub fn train_cascades(
         }
         let cols = columns_of(&set.iter().flat_map(|&i| plan_groups[i].columns.clone()).collect::<Vec<_>>());
         // The small model at each regularization factor; the least out-of-fold log loss wins.
-        let mut best: Option<(f64, f64, Array2<f64>, Arc<dyn Model>)> = None;
+        let mut best: Option<(f64, SetFit)> = None;
         for factor in regularization_factors(&pb.spec, &config.small_regularization) {
             let spec = small_spec(&pb.spec, factor);
             let first: Mutex<Option<Arc<dyn Model>>> = Mutex::new(None);
@@ -353,11 +353,10 @@ pub fn train_cascades(
             let model0 = first.into_inner().ok().flatten().ok_or_else(|| Error::op("cascades", "no small model"))?;
             let loss = Score::LogLoss.eval(&y_val, small_val.view())?;
             if best.as_ref().is_none_or(|b| loss < b.0) {
-                best = Some((loss, factor, small_val, model0));
+                best = Some((loss, SetFit { budget, set: set.clone(), factor, small_val, model0 }));
             }
         }
-        let (_, factor, small_val, model0) = best.ok_or_else(|| Error::op("cascades", "no small model"))?;
-        sets.push(SetFit { budget, set, factor, small_val, model0 });
+        sets.push(best.ok_or_else(|| Error::op("cascades", "no small model"))?.1);
     }
 
     // The serving costs of every set's parts as served (small part; remaining part of a linear
